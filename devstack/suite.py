@@ -1,0 +1,105 @@
+"""Starts the suite's services as real processes against the stores, and stops them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from devstack.processes import Process, free_port, wait_until
+from devstack.stores import Stores
+from services.platform.tokens import DevIssuer
+
+REPO = Path(__file__).resolve().parent.parent
+DOMAIN_SERVICES = ("scanner", "camera", "seal", "dutylog")
+
+
+def health_status(address: str, service: str = "", timeout: float = 1.0) -> int | None:
+    """The health status of ``service`` at ``address``, or None when it does not answer."""
+    try:
+        with grpc.insecure_channel(address) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+            return int(reply.status)
+    except grpc.RpcError:
+        return None
+
+
+def serving(address: str) -> bool:
+    return health_status(address) == health_pb2.HealthCheckResponse.SERVING
+
+
+@dataclass
+class RunningService:
+    name: str
+    address: str
+    process: Process
+    env: dict[str, str]
+
+
+@dataclass
+class Suite:
+    """The services of one stack. ``namespace`` keeps databases and buckets of parallel runs
+    apart when they share external servers."""
+
+    root: Path
+    stores: Stores
+    namespace: str = "customs"
+    issuer: DevIssuer = field(init=False)
+    services: dict[str, RunningService] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.issuer = DevIssuer.create(self.root / "issuer")
+
+    def token(self, subject: str, *roles: str, sites: tuple[str, ...] = ()) -> str:
+        return self.issuer.mint(subject, roles, sites=sites)
+
+    def service_env(self, name: str, listen: str, extra: Mapping[str, str] = ()) -> dict[str, str]:
+        token_file = self.root / "tokens" / f"{name}.jwt"
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(self.issuer.mint(f"service:{name}", ["service"], 30 * 24 * 3600))
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "S3_"))},
+            **self.stores.env(),
+            "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'gen' / 'python'}",
+            "GRPC_LISTEN": listen,
+            "MONGODB_DATABASE": f"{self.namespace}_{name}",
+            "S3_BUCKET": f"{self.namespace}-{name}".replace("_", "-").lower(),
+            "AUTH_ISSUER": self.issuer.issuer,
+            "AUTH_AUDIENCE": self.issuer.audience,
+            "AUTH_JWKS_FILE": str(DevIssuer.jwks_path(self.root / "issuer")),
+            "SERVICE_TOKEN_FILE": str(token_file),
+            "NUMBA_CACHE_DIR": str(self.root / "numba-cache"),
+            "SHUTDOWN_GRACE_SECONDS": "10",
+        }
+        for other, running in self.services.items():
+            env[f"{other.upper()}_ADDRESS"] = running.address
+        env.update(extra)
+        return env
+
+    def start(self, name: str, extra: Mapping[str, str] = (), timeout: float = 120.0
+              ) -> RunningService:
+        """Starts ``python -m services.<name>`` and waits until its health is SERVING."""
+        previous = self.services.get(name)
+        address = previous.address if previous else f"127.0.0.1:{free_port()}"
+        env = self.service_env(name, address, dict(extra))
+        process = Process(
+            name, [sys.executable, "-m", f"services.{name}"],
+            self.root / "logs" / f"{name}.log", env=env, cwd=REPO,
+        )
+        wait_until(lambda: serving(address), timeout, f"service {name}", process)
+        running = RunningService(name, address, process, env)
+        self.services[name] = running
+        return running
+
+    def stop_service(self, name: str) -> int | None:
+        return self.services[name].process.stop()
+
+    def stop(self) -> None:
+        for running in reversed(list(self.services.values())):
+            running.process.stop()

@@ -1,0 +1,72 @@
+"""Outgoing gRPC channels: bearer credentials, a deadline on every call, tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+
+class _Outgoing(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+):
+    """Adds ``authorization`` and a default deadline to calls that have none.
+
+    Streams that are meant to stay open (``WatchAlerts``) are listed in ``long_lived`` and get
+    no default deadline."""
+
+    def __init__(
+        self, token: Callable[[], str], timeout: float, long_lived: Sequence[str] = ()
+    ) -> None:
+        self._token = token
+        self._timeout = timeout
+        self._long_lived = tuple(long_lived)
+
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        if not any(key == "authorization" for key, _ in metadata):
+            metadata.add("authorization", f"Bearer {self._token()}")
+        method = details.method.decode() if isinstance(details.method, bytes) else details.method
+        timeout = details.timeout
+        if timeout is None and not method.endswith(self._long_lived):
+            timeout = self._timeout
+        return grpc.aio.ClientCallDetails(
+            details.method, timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(self._details(details), request)
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(self._details(details), request)
+
+    async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return await continuation(self._details(details), requests)
+
+
+def token_from_file(path: Path) -> Callable[[], str]:
+    """Reads the token file on each call, so a rotated (projected) token is picked up."""
+    return lambda: path.read_text(encoding="utf-8").strip()
+
+
+def channel(
+    target: str,
+    token: Callable[[], str],
+    timeout: float,
+    extra_interceptors: Sequence[Any] = (),
+    long_lived: Sequence[str] = ("/WatchAlerts",),
+    max_message_bytes: int = 8 * 1024 * 1024,
+) -> grpc.aio.Channel:
+    """An insecure (in-cluster, behind mesh/NetworkPolicy) channel to ``target``."""
+    return grpc.aio.insecure_channel(
+        target,
+        interceptors=[*extra_interceptors, _Outgoing(token, timeout, long_lived)],
+        options=[
+            ("grpc.max_send_message_length", max_message_bytes),
+            ("grpc.max_receive_message_length", max_message_bytes),
+        ],
+    )

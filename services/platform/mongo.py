@@ -1,0 +1,79 @@
+"""MongoDB through PyMongo's asyncio API: connecting, indexes, transactions, paged listings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from services.platform.paging import Page, next_token
+
+T = TypeVar("T")
+Document = dict[str, Any]
+Indexes = Mapping[str, Sequence[IndexModel]]
+
+
+def client(uri: str, app_name: str, timeout_seconds: float = 5.0) -> AsyncMongoClient[Document]:
+    """A client; connections open lazily. Times are timezone-aware UTC."""
+    timeout_ms = int(timeout_seconds * 1000)
+    return AsyncMongoClient(
+        uri,
+        appname=app_name,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        retryWrites=True,
+    )
+
+
+async def wait_until_up(mongo: AsyncMongoClient[Document], within_seconds: float) -> None:
+    """Pings until the server answers; raises the last error after ``within_seconds``."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        try:
+            await mongo.admin.command("ping")
+            return
+        except PyMongoError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.25)
+
+
+async def ensure_indexes(db: AsyncDatabase[Document], indexes: Indexes) -> None:
+    """Creates the indexes; creating an existing identical index is a no-op."""
+    for collection, models in indexes.items():
+        if models:
+            await db[collection].create_indexes(list(models))
+
+
+async def in_transaction(
+    mongo: AsyncMongoClient[Document], work: Callable[[AsyncClientSession], Awaitable[T]]
+) -> T:
+    """Runs ``work`` in a transaction, retried on transient errors (needs a replica set)."""
+    async with mongo.start_session() as session:
+        result: T = await session.with_transaction(work)
+        return result
+
+
+async def find_page(
+    collection: AsyncCollection[Document],
+    query: Mapping[str, Any],
+    page: Page,
+    fingerprint: str = "",
+) -> tuple[list[Document], str]:
+    """One page of documents ordered by ``name``, and the token of the next page ('' if last)."""
+    selector: dict[str, Any] = dict(query)
+    if page.after is not None:
+        selector["name"] = {"$gt": page.after}
+    docs = await collection.find(selector).sort("name", 1).limit(page.size + 1).to_list()
+    if len(docs) > page.size:
+        docs = docs[: page.size]
+        return docs, next_token(docs[-1]["name"], fingerprint)
+    return docs, ""

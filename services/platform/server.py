@@ -1,0 +1,186 @@
+"""Runs one service: the lifespan every service shares.
+
+start: read config → logs, telemetry → MongoDB (wait, indexes) → bucket → build the service
+(register servicers, warm up) → health SERVING.
+SIGTERM/SIGINT: health NOT_SERVING → end watch streams → stop accepting and drain in-flight
+calls for SHUTDOWN_GRACE_SECONDS → stop the service's tasks → flush telemetry → close clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.platform import logs, mongo, telemetry
+from services.platform.auth import TokenVerifier
+from services.platform.config import ConfigError, PlatformConfig
+from services.platform.guard import AccessPolicy, CallGuard
+from services.platform.objects import ObjectStore
+from services.platform.outbox import INDEXES as OUTBOX_INDEXES
+from services.platform.outbox import Outbox
+
+log = logging.getLogger("customs.server")
+_DEPENDENCY_CHECK_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class Resources:
+    """What the platform opened for a service; closed by the platform."""
+
+    config: PlatformConfig
+    mongo: AsyncMongoClient[dict[str, Any]]
+    db: AsyncDatabase[dict[str, Any]]
+    objects: ObjectStore
+    outbox: Outbox
+    telemetry: telemetry.Telemetry
+    health: HealthServicer
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+class Service(Protocol):
+    def register(self, server: grpc.aio.Server) -> None:
+        """Adds the service's servicers to the server (before it starts)."""
+
+    async def start(self) -> None:
+        """Starts background work and warms up, once storage answers. Runs before SERVING."""
+
+    async def stop(self) -> None:
+        """Stops background work. Runs after the server stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """How a service plugs into the platform."""
+
+    name: str
+    grpc_services: Sequence[str]
+    policies: Sequence[AccessPolicy]
+    indexes: mongo.Indexes
+    build: Callable[[Resources], Service]
+
+
+async def _watch_dependencies(res: Resources, names: Sequence[str]) -> None:
+    """Reports NOT_SERVING while MongoDB or the object store does not answer, SERVING again
+    when both do."""
+    serving = True
+    status = health_pb2.HealthCheckResponse
+    while True:
+        await asyncio.sleep(_DEPENDENCY_CHECK_SECONDS)
+        try:
+            await asyncio.wait_for(res.mongo.admin.command("ping"), 3.0)
+            await asyncio.wait_for(res.objects.ping(), 3.0)
+            healthy = True
+        except Exception as exc:  # any failure of a dependency means not ready
+            healthy = False
+            if serving:
+                log.warning("dependency down: %s", exc)
+        if healthy != serving:
+            serving = healthy
+            for name in ("", *names):
+                await res.health.set(name, status.SERVING if healthy else status.NOT_SERVING)
+            log.info("health now %s", "SERVING" if healthy else "NOT_SERVING")
+
+
+async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | None = None) -> None:
+    config = PlatformConfig.from_env(spec.name)
+    logs.setup(spec.name, config.log_level)
+    tel = telemetry.setup(spec.name, config.otlp_endpoint)
+    verifier = TokenVerifier.from_file(
+        config.auth.jwks_file, config.auth.issuer, config.auth.audience
+    )
+    client = mongo.client(config.mongodb_uri, f"customs-{spec.name}")
+    objects = ObjectStore(
+        config.s3_endpoint,
+        config.s3_access_key,
+        config.s3_secret_key,
+        config.s3_bucket,
+        secure=config.s3_secure,
+        region=config.s3_region,
+        workers=config.blocking_workers,
+    )
+    health = HealthServicer()
+    names = list(spec.grpc_services)
+    for name in ("", *names):
+        await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    server = grpc.aio.server(
+        interceptors=[
+            tel.server_interceptor(),
+            CallGuard(spec.name, verifier, list(spec.policies)),
+        ],
+        options=[
+            ("grpc.max_send_message_length", config.max_message_bytes),
+            ("grpc.max_receive_message_length", config.max_message_bytes),
+        ],
+        maximum_concurrent_rpcs=config.max_concurrent_rpcs,
+    )
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection(
+        [
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ],
+        server,
+    )
+    db = client[config.mongodb_database]
+    res = Resources(config, client, db, objects, Outbox(db, spec.name), tel, health)
+    service = spec.build(res)
+    service.register(server)
+    port = server.add_insecure_port(config.listen)
+    if port == 0:
+        raise ConfigError("GRPC_LISTEN", f"cannot listen on {config.listen}")
+    # Health answers (NOT_SERVING) while storage and warm-up are still under way.
+    await server.start()
+    address = f"{config.listen.rpartition(':')[0]}:{port}"
+    log.info("listening", extra={"address": address})
+
+    await mongo.wait_until_up(client, 60.0)
+    await mongo.ensure_indexes(db, {**OUTBOX_INDEXES, **spec.indexes})
+    await objects.ensure_bucket(60.0)
+    await service.start()
+    for name in ("", *names):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    watcher = asyncio.create_task(_watch_dependencies(res, names))
+    log.info("serving", extra={"address": address})
+    if ready is not None:
+        await ready(address)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("shutting down", extra={"grace_seconds": config.shutdown_grace_seconds})
+    watcher.cancel()
+    await health.enter_graceful_shutdown()
+    res.outbox.close()
+    await server.stop(config.shutdown_grace_seconds)
+    await service.stop()
+    for task in res.background:
+        task.cancel()
+    tel.shutdown()
+    await client.close()
+    objects.close()
+    log.info("stopped")
+
+
+def main(spec: ServiceSpec) -> None:
+    """Entry point of ``python -m services.<name>``: exits 2 on a configuration error."""
+    try:
+        asyncio.run(serve(spec))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc

@@ -1,0 +1,68 @@
+"""OpenTelemetry traces and metrics for a service: set up once, flushed at shutdown.
+
+Spans and metrics are exported over OTLP/gRPC when OTEL_EXPORTER_OTLP_ENDPOINT is set and
+nowhere otherwise. gRPC server and client calls and PyMongo commands are instrumented, so one
+trace runs gateway → service → storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+
+@dataclass(slots=True)
+class Telemetry:
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+
+    def server_interceptor(self) -> Any:
+        return aio_server_interceptor(tracer_provider=self.tracer_provider)  # type: ignore[no-untyped-call]
+
+    def client_interceptors(self) -> list[Any]:
+        interceptors = aio_client_interceptors(tracer_provider=self.tracer_provider)  # type: ignore[no-untyped-call]
+        return list(interceptors)
+
+    def shutdown(self) -> None:
+        """Flushes what is buffered and stops the exporters."""
+        self.tracer_provider.force_flush()
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+
+
+def setup(service: str, otlp_endpoint: str | None) -> Telemetry:
+    resource = Resource.create(
+        {"service.name": f"customs-{service}", "service.namespace": "customs"}
+    )
+    tracer_provider = TracerProvider(resource=resource)
+    readers: list[MetricReader] = []
+    if otlp_endpoint:
+        insecure = not otlp_endpoint.startswith("https://")
+        tracer_provider.add_span_processor(
+            BatchSpanProcessor(
+                OTLPSpanExporter(endpoint=otlp_endpoint, insecure=insecure),
+                schedule_delay_millis=1000,
+            )
+        )
+        readers.append(
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=otlp_endpoint, insecure=insecure),
+                export_interval_millis=5000,
+            )
+        )
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    PymongoInstrumentor().instrument(tracer_provider=tracer_provider)
+    return Telemetry(tracer_provider, meter_provider)

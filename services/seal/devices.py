@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from services.platform.alerts import AlertDraft, Severity
 from services.platform.errors import FieldViolation, collect
+from services.platform.mongo import utcnow
 from services.platform.names import check_id
 
 IN_STOCK = "IN_STOCK"
@@ -45,7 +45,7 @@ def register(request: NewSeal, low_battery_percent: int) -> tuple[dict[str, Any]
         "firmware": request.firmware.strip(),
         "battery_percent": request.battery_percent,
         "state": IN_STOCK,
-        "create_time": datetime.now(UTC),
+        "create_time": utcnow(),
     }
     alerts = []
     if request.battery_percent < low_battery_percent:

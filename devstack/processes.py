@@ -41,7 +41,7 @@ class Process:
         self.argv = list(argv)
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = open(log_path, "ab")
         self.popen = subprocess.Popen(
             self.argv,
             stdout=self._log,

@@ -67,8 +67,17 @@ def start_mongo(data: Path, logs: Path) -> tuple[Process, str]:
     data.mkdir(parents=True, exist_ok=True)
     process = Process(
         "secantusdb",
-        [_tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", str(data), "--log-level", "WARNING"],
+        [
+            _tool("secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data),
+            "--log-level",
+            "WARNING",
+        ],
         logs / "secantusdb.log",
     )
     wait_until(lambda: port_open(port), 60, "secantusdb", process)
@@ -79,8 +88,17 @@ def start_mongo_on(port: int, data: Path, logs: Path) -> Process:
     """Starts SecantusDB again on a known port (after a crash test killed it)."""
     process = Process(
         "secantusdb",
-        [_tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", str(data), "--log-level", "WARNING"],
+        [
+            _tool("secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data),
+            "--log-level",
+            "WARNING",
+        ],
         logs / "secantusdb.log",
     )
     wait_until(lambda: port_open(port), 60, "secantusdb", process)
@@ -103,23 +121,54 @@ def start_s3(data: Path, logs: Path) -> tuple[Process, str, str, str]:
     data.mkdir(parents=True, exist_ok=True)
     access, secret = "suite" + secrets.token_hex(4), secrets.token_hex(16)
     config = data / "s3-identities.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "suite",
-        "credentials": [{"accessKey": access, "secretKey": secret}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))
-    ports = {name: free_port() for name in
-             ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc",
-              "s3", "s3.grpc")}
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "suite",
+                        "credentials": [{"accessKey": access, "secretKey": secret}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    ports = {
+        name: free_port()
+        for name in (
+            "master",
+            "master.grpc",
+            "volume",
+            "volume.grpc",
+            "filer",
+            "filer.grpc",
+            "s3",
+            "s3.grpc",
+        )
+    }
     argv = [
-        _tool("weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-master.port={ports['master']}", f"-master.port.grpc={ports['master.grpc']}",
-        "-master.volumeSizeLimitMB=256", "-volume.max=0",
-        f"-volume.port={ports['volume']}", f"-volume.port.grpc={ports['volume.grpc']}",
-        "-filer", f"-filer.port={ports['filer']}", f"-filer.port.grpc={ports['filer.grpc']}",
+        _tool("weed"),
+        "server",
+        f"-dir={data}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={ports['master']}",
+        f"-master.port.grpc={ports['master.grpc']}",
+        "-master.volumeSizeLimitMB=256",
+        "-volume.max=0",
+        f"-volume.port={ports['volume']}",
+        f"-volume.port.grpc={ports['volume.grpc']}",
+        "-filer",
+        f"-filer.port={ports['filer']}",
+        f"-filer.port.grpc={ports['filer.grpc']}",
         f"-filer.localSocket={data}/filer.sock",
-        "-s3", f"-s3.port={ports['s3']}", f"-s3.port.grpc={ports['s3.grpc']}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+        "-s3",
+        f"-s3.port={ports['s3']}",
+        f"-s3.port.grpc={ports['s3.grpc']}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={config}",
         f"-s3.localSocket={data}/s3.sock",
     ]
     process = Process("seaweedfs", argv, logs / "seaweedfs.log")

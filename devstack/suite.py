@@ -31,7 +31,7 @@ def health_status(address: str, service: str = "", timeout: float = 1.0) -> int 
 
 
 def serving(address: str) -> bool:
-    return health_status(address) == health_pb2.HealthCheckResponse.SERVING
+    return health_status(address) == int(health_pb2.HealthCheckResponse.SERVING)
 
 
 @dataclass
@@ -59,7 +59,9 @@ class Suite:
     def token(self, subject: str, *roles: str, sites: tuple[str, ...] = ()) -> str:
         return self.issuer.mint(subject, roles, sites=sites)
 
-    def service_env(self, name: str, listen: str, extra: Mapping[str, str] = ()) -> dict[str, str]:
+    def service_env(
+        self, name: str, listen: str, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
         token_file = self.root / "tokens" / f"{name}.jwt"
         token_file.parent.mkdir(parents=True, exist_ok=True)
         token_file.write_text(self.issuer.mint(f"service:{name}", ["service"], 30 * 24 * 3600))
@@ -79,18 +81,22 @@ class Suite:
         }
         for other, running in self.services.items():
             env[f"{other.upper()}_ADDRESS"] = running.address
-        env.update(extra)
+        env.update(extra or {})
         return env
 
-    def start(self, name: str, extra: Mapping[str, str] = (), timeout: float = 120.0
-              ) -> RunningService:
+    def start(
+        self, name: str, extra: Mapping[str, str] | None = None, timeout: float = 120.0
+    ) -> RunningService:
         """Starts ``python -m services.<name>`` and waits until its health is SERVING."""
         previous = self.services.get(name)
         address = previous.address if previous else f"127.0.0.1:{free_port()}"
-        env = self.service_env(name, address, dict(extra))
+        env = self.service_env(name, address, extra)
         process = Process(
-            name, [sys.executable, "-m", f"services.{name}"],
-            self.root / "logs" / f"{name}.log", env=env, cwd=REPO,
+            name,
+            [sys.executable, "-m", f"services.{name}"],
+            self.root / "logs" / f"{name}.log",
+            env=env,
+            cwd=REPO,
         )
         wait_until(lambda: serving(address), timeout, f"service {name}", process)
         running = RunningService(name, address, process, env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
@@ -77,3 +78,10 @@ async def find_page(
         docs = docs[: page.size]
         return docs, next_token(docs[-1]["name"], fingerprint)
     return docs, ""
+
+
+def utcnow() -> datetime:
+    """Now in UTC at millisecond precision: what BSON dates keep, so a value read back equals
+    the value written."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

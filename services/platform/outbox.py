@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import IndexModel, ReturnDocument
@@ -20,6 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.platform.alerts import AlertDraft
+from services.platform.mongo import utcnow
 
 ALERTS = "outbox_alerts"
 COUNTERS = "outbox_counters"
@@ -54,7 +54,7 @@ class Outbox:
             "_id": uuid.uuid4().hex,
             "seq": int(counter["seq"]),
             "source": self.source,
-            "create_time": datetime.now(UTC),
+            "create_time": utcnow(),
             **draft.document(),
         }
         await self._alerts.insert_one(doc, session=session)

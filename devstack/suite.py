@@ -16,7 +16,7 @@ from devstack.stores import Stores
 from services.platform.tokens import DevIssuer
 
 REPO = Path(__file__).resolve().parent.parent
-DOMAIN_SERVICES = ("scanner", "camera", "seal", "dutylog")
+DOMAIN_SERVICES = ("scanner", "seal", "camera", "dutylog")  # callees before callers
 
 
 def health_status(address: str, service: str = "", timeout: float = 1.0) -> int | None:

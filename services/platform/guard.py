@@ -21,7 +21,17 @@ from grpc_status import rpc_status
 from opentelemetry import metrics
 
 from services.platform.auth import Principal, Role, TokenVerifier, bearer
-from services.platform.errors import PermissionDenied, ServiceError, Unauthenticated, to_status
+from services.platform.domain_errors import DomainValidationError, IllegalTransition
+from services.platform.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+    PreconditionViolation,
+    ServiceError,
+    Unauthenticated,
+    to_status,
+)
 
 _PUBLIC_PREFIXES = (
     "/grpc.health.v1.Health/",
@@ -101,6 +111,26 @@ class CallGuard(grpc.aio.ServerInterceptor):
         return _wrap(handler, self, method)
 
 
+def as_service_error(error: Exception) -> ServiceError | None:
+    """The ServiceError a domain exception stands for, or None for unexpected errors."""
+    if isinstance(error, ServiceError):
+        return error
+    if isinstance(error, DomainValidationError):
+        return InvalidArgument(
+            message=str(error),
+            reason="INVALID_ARGUMENT",
+            violations=[FieldViolation(error.field, error.description)],
+        )
+    if isinstance(error, IllegalTransition):
+        return FailedPrecondition(
+            message=str(error),
+            reason="ILLEGAL_TRANSITION",
+            metadata={"from_state": error.from_state, "to_state": error.to_state},
+            violations=[PreconditionViolation("STATE", error.subject, error.reason)],
+        )
+    return None
+
+
 def _code_of(error: BaseException | None) -> str:
     if error is None:
         return "OK"
@@ -116,13 +146,13 @@ def _wrap(handler: Any, guard: CallGuard, method: str) -> Any:
         try:
             guard._admit(method, context)
             return await call()
-        except ServiceError as error:
-            failure = error
-            await guard._fail(context, error)
         except Exception as error:
-            failure = error
             if isinstance(error, grpc.aio.AbortError):
                 raise
+            mapped = as_service_error(error)
+            failure = mapped or error
+            if mapped is not None:
+                await guard._fail(context, mapped)
             log.exception("unhandled error in %s", method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
         finally:
@@ -136,13 +166,13 @@ def _wrap(handler: Any, guard: CallGuard, method: str) -> Any:
             guard._admit(method, context)
             async for item in stream():
                 yield item
-        except ServiceError as error:
-            failure = error
-            await guard._fail(context, error)
         except Exception as error:
-            failure = error
             if isinstance(error, grpc.aio.AbortError):
                 raise
+            mapped = as_service_error(error)
+            failure = mapped or error
+            if mapped is not None:
+                await guard._fail(context, mapped)
             log.exception("unhandled error in %s", method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
         finally:

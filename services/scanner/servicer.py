@@ -26,6 +26,7 @@ POLICY = AccessPolicy(
         "GetScanner": EVERYONE,
         "ListScanners": EVERYONE,
         "WatchAlerts": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE}),
+        "CheckContainerHold": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.SERVICE}),
     },
 )
 

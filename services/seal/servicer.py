@@ -25,6 +25,7 @@ POLICY = AccessPolicy(
         "GetSeal": EVERYONE,
         "ListSeals": EVERYONE,
         "WatchAlerts": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE}),
+        "GetContainerSealStatus": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.SERVICE}),
     },
 )
 

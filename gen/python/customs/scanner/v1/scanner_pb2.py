@@ -23,40 +23,45 @@ _sym_db = _symbol_database.Default()
 
 
 from customs.common.v1 import alert_pb2 as customs_dot_common_dot_v1_dot_alert__pb2
+from customs.common.v1 import container_pb2 as customs_dot_common_dot_v1_dot_container__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n customs/scanner/v1/scanner.proto\x12\x12\x63ustoms.scanner.v1\x1a\x1d\x63ustoms/common/v1/alert.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x02\n\x07Scanner\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.customs.scanner.v1.ScannerKind\x12\x14\n\x0c\x65nergies_kev\x18\x05 \x03(\r\x12\x16\n\x0epixel_pitch_mm\x18\x06 \x01(\x01\x12\x15\n\rdetector_rows\x18\x07 \x01(\r\x12;\n\x0b\x63\x61libration\x18\x08 \x01(\x0b\x32&.customs.scanner.v1.CalibrationSummary\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"A\n\x10\x43\x61librationLines\x12\x12\n\nenergy_kev\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61rk\x18\x02 \x03(\r\x12\x0b\n\x03\x61ir\x18\x03 \x03(\r\"\x7f\n\x12\x43\x61librationSummary\x12\x12\n\nobject_key\x18\x01 \x01(\t\x12\x0e\n\x06sha256\x18\x02 \x01(\t\x12\x11\n\tdead_rows\x18\x03 \x03(\r\x12\x32\n\x0e\x63\x61librate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x93\x01\n\x14\x43reateScannerRequest\x12\x12\n\nscanner_id\x18\x01 \x01(\t\x12,\n\x07scanner\x18\x02 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\x12\x39\n\x0b\x63\x61libration\x18\x03 \x03(\x0b\x32$.customs.scanner.v1.CalibrationLines\"E\n\x15\x43reateScannerResponse\x12,\n\x07scanner\x18\x01 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\"!\n\x11GetScannerRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"B\n\x12GetScannerResponse\x12,\n\x07scanner\x18\x01 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\"J\n\x13ListScannersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\"^\n\x14ListScannersResponse\x12-\n\x08scanners\x18\x01 \x03(\x0b\x32\x1b.customs.scanner.v1.Scanner\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x12WatchAlertsRequest\x12\x14\n\x0cresume_token\x18\x01 \x01(\t\"T\n\x13WatchAlertsResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.customs.common.v1.Alert\x12\x14\n\x0cresume_token\x18\x02 \x01(\t*a\n\x0bScannerKind\x12\x1c\n\x18SCANNER_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16SCANNER_KIND_CONTAINER\x10\x01\x12\x18\n\x14SCANNER_KIND_BAGGAGE\x10\x02\x32\x98\x03\n\x0eScannerService\x12\x64\n\rCreateScanner\x12(.customs.scanner.v1.CreateScannerRequest\x1a).customs.scanner.v1.CreateScannerResponse\x12[\n\nGetScanner\x12%.customs.scanner.v1.GetScannerRequest\x1a&.customs.scanner.v1.GetScannerResponse\x12\x61\n\x0cListScanners\x12\'.customs.scanner.v1.ListScannersRequest\x1a(.customs.scanner.v1.ListScannersResponse\x12`\n\x0bWatchAlerts\x12&.customs.scanner.v1.WatchAlertsRequest\x1a\'.customs.scanner.v1.WatchAlertsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n customs/scanner/v1/scanner.proto\x12\x12\x63ustoms.scanner.v1\x1a\x1d\x63ustoms/common/v1/alert.proto\x1a!customs/common/v1/container.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x02\n\x07Scanner\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.customs.scanner.v1.ScannerKind\x12\x14\n\x0c\x65nergies_kev\x18\x05 \x03(\r\x12\x16\n\x0epixel_pitch_mm\x18\x06 \x01(\x01\x12\x15\n\rdetector_rows\x18\x07 \x01(\r\x12;\n\x0b\x63\x61libration\x18\x08 \x01(\x0b\x32&.customs.scanner.v1.CalibrationSummary\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"A\n\x10\x43\x61librationLines\x12\x12\n\nenergy_kev\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61rk\x18\x02 \x03(\r\x12\x0b\n\x03\x61ir\x18\x03 \x03(\r\"\x7f\n\x12\x43\x61librationSummary\x12\x12\n\nobject_key\x18\x01 \x01(\t\x12\x0e\n\x06sha256\x18\x02 \x01(\t\x12\x11\n\tdead_rows\x18\x03 \x03(\r\x12\x32\n\x0e\x63\x61librate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x93\x01\n\x14\x43reateScannerRequest\x12\x12\n\nscanner_id\x18\x01 \x01(\t\x12,\n\x07scanner\x18\x02 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\x12\x39\n\x0b\x63\x61libration\x18\x03 \x03(\x0b\x32$.customs.scanner.v1.CalibrationLines\"E\n\x15\x43reateScannerResponse\x12,\n\x07scanner\x18\x01 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\"!\n\x11GetScannerRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"B\n\x12GetScannerResponse\x12,\n\x07scanner\x18\x01 \x01(\x0b\x32\x1b.customs.scanner.v1.Scanner\"J\n\x13ListScannersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\"^\n\x14ListScannersResponse\x12-\n\x08scanners\x18\x01 \x03(\x0b\x32\x1b.customs.scanner.v1.Scanner\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Y\n\x19\x43heckContainerHoldRequest\x12<\n\x10\x63ontainer_number\x18\x01 \x01(\x0b\x32\".customs.common.v1.ContainerNumber\"i\n\x1a\x43heckContainerHoldResponse\x12\x11\n\topen_hold\x18\x01 \x01(\x08\x12\x12\n\nheld_scans\x18\x02 \x03(\t\x12\x0f\n\x07reasons\x18\x03 \x03(\t\x12\x13\n\x0blatest_scan\x18\x04 \x01(\t\"*\n\x12WatchAlertsRequest\x12\x14\n\x0cresume_token\x18\x01 \x01(\t\"T\n\x13WatchAlertsResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.customs.common.v1.Alert\x12\x14\n\x0cresume_token\x18\x02 \x01(\t*a\n\x0bScannerKind\x12\x1c\n\x18SCANNER_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16SCANNER_KIND_CONTAINER\x10\x01\x12\x18\n\x14SCANNER_KIND_BAGGAGE\x10\x02\x32\x8d\x04\n\x0eScannerService\x12\x64\n\rCreateScanner\x12(.customs.scanner.v1.CreateScannerRequest\x1a).customs.scanner.v1.CreateScannerResponse\x12[\n\nGetScanner\x12%.customs.scanner.v1.GetScannerRequest\x1a&.customs.scanner.v1.GetScannerResponse\x12\x61\n\x0cListScanners\x12\'.customs.scanner.v1.ListScannersRequest\x1a(.customs.scanner.v1.ListScannersResponse\x12`\n\x0bWatchAlerts\x12&.customs.scanner.v1.WatchAlertsRequest\x1a\'.customs.scanner.v1.WatchAlertsResponse0\x01\x12s\n\x12\x43heckContainerHold\x12-.customs.scanner.v1.CheckContainerHoldRequest\x1a..customs.scanner.v1.CheckContainerHoldResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'customs.scanner.v1.scanner_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SCANNERKIND']._serialized_start=1230
-  _globals['_SCANNERKIND']._serialized_end=1327
-  _globals['_SCANNER']._serialized_start=121
-  _globals['_SCANNER']._serialized_end=406
-  _globals['_CALIBRATIONLINES']._serialized_start=408
-  _globals['_CALIBRATIONLINES']._serialized_end=473
-  _globals['_CALIBRATIONSUMMARY']._serialized_start=475
-  _globals['_CALIBRATIONSUMMARY']._serialized_end=602
-  _globals['_CREATESCANNERREQUEST']._serialized_start=605
-  _globals['_CREATESCANNERREQUEST']._serialized_end=752
-  _globals['_CREATESCANNERRESPONSE']._serialized_start=754
-  _globals['_CREATESCANNERRESPONSE']._serialized_end=823
-  _globals['_GETSCANNERREQUEST']._serialized_start=825
-  _globals['_GETSCANNERREQUEST']._serialized_end=858
-  _globals['_GETSCANNERRESPONSE']._serialized_start=860
-  _globals['_GETSCANNERRESPONSE']._serialized_end=926
-  _globals['_LISTSCANNERSREQUEST']._serialized_start=928
-  _globals['_LISTSCANNERSREQUEST']._serialized_end=1002
-  _globals['_LISTSCANNERSRESPONSE']._serialized_start=1004
-  _globals['_LISTSCANNERSRESPONSE']._serialized_end=1098
-  _globals['_WATCHALERTSREQUEST']._serialized_start=1100
-  _globals['_WATCHALERTSREQUEST']._serialized_end=1142
-  _globals['_WATCHALERTSRESPONSE']._serialized_start=1144
-  _globals['_WATCHALERTSRESPONSE']._serialized_end=1228
-  _globals['_SCANNERSERVICE']._serialized_start=1330
-  _globals['_SCANNERSERVICE']._serialized_end=1738
+  _globals['_SCANNERKIND']._serialized_start=1463
+  _globals['_SCANNERKIND']._serialized_end=1560
+  _globals['_SCANNER']._serialized_start=156
+  _globals['_SCANNER']._serialized_end=441
+  _globals['_CALIBRATIONLINES']._serialized_start=443
+  _globals['_CALIBRATIONLINES']._serialized_end=508
+  _globals['_CALIBRATIONSUMMARY']._serialized_start=510
+  _globals['_CALIBRATIONSUMMARY']._serialized_end=637
+  _globals['_CREATESCANNERREQUEST']._serialized_start=640
+  _globals['_CREATESCANNERREQUEST']._serialized_end=787
+  _globals['_CREATESCANNERRESPONSE']._serialized_start=789
+  _globals['_CREATESCANNERRESPONSE']._serialized_end=858
+  _globals['_GETSCANNERREQUEST']._serialized_start=860
+  _globals['_GETSCANNERREQUEST']._serialized_end=893
+  _globals['_GETSCANNERRESPONSE']._serialized_start=895
+  _globals['_GETSCANNERRESPONSE']._serialized_end=961
+  _globals['_LISTSCANNERSREQUEST']._serialized_start=963
+  _globals['_LISTSCANNERSREQUEST']._serialized_end=1037
+  _globals['_LISTSCANNERSRESPONSE']._serialized_start=1039
+  _globals['_LISTSCANNERSRESPONSE']._serialized_end=1133
+  _globals['_CHECKCONTAINERHOLDREQUEST']._serialized_start=1135
+  _globals['_CHECKCONTAINERHOLDREQUEST']._serialized_end=1224
+  _globals['_CHECKCONTAINERHOLDRESPONSE']._serialized_start=1226
+  _globals['_CHECKCONTAINERHOLDRESPONSE']._serialized_end=1331
+  _globals['_WATCHALERTSREQUEST']._serialized_start=1333
+  _globals['_WATCHALERTSREQUEST']._serialized_end=1375
+  _globals['_WATCHALERTSRESPONSE']._serialized_start=1377
+  _globals['_WATCHALERTSRESPONSE']._serialized_end=1461
+  _globals['_SCANNERSERVICE']._serialized_start=1563
+  _globals['_SCANNERSERVICE']._serialized_end=2088
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
+from customs.common.v1 import container_pb2 as _container_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -344,6 +345,68 @@ class ListScannersResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListScannersResponse: _TypeAlias = ListScannersResponse  # noqa: Y015
+
+@_typing.final
+class CheckContainerHoldRequest(_message.Message):
+    """Request of CheckContainerHold."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """The container to check (ISO 6346, validated). Required."""
+
+    def __init__(
+        self,
+        *,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckContainerHoldRequest: _TypeAlias = CheckContainerHoldRequest  # noqa: Y015
+
+@_typing.final
+class CheckContainerHoldResponse(_message.Message):
+    """Response of CheckContainerHold."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OPEN_HOLD_FIELD_NUMBER: _builtins.int
+    HELD_SCANS_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    LATEST_SCAN_FIELD_NUMBER: _builtins.int
+    open_hold: _builtins.bool
+    """True when at least one scan of the container is on HOLD."""
+    latest_scan: _builtins.str
+    """Name of the most recent scan of the container, if it was ever scanned."""
+    @_builtins.property
+    def held_scans(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Names of the scans on HOLD ("scanners/{scanner}/scans/{scan}"); empty when none."""
+
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why each scan is held, one line per held scan, in the order of `held_scans`."""
+
+    def __init__(
+        self,
+        *,
+        open_hold: _builtins.bool = ...,
+        held_scans: _abc.Iterable[_builtins.str] | None = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+        latest_scan: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["held_scans", b"held_scans", "latest_scan", b"latest_scan", "open_hold", b"open_hold", "reasons", b"reasons"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckContainerHoldResponse: _TypeAlias = CheckContainerHoldResponse  # noqa: Y015
 
 @_typing.final
 class WatchAlertsRequest(_message.Message):

@@ -56,6 +56,11 @@ class ScannerServiceStub:
                 request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsRequest.SerializeToString,
                 response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsResponse.FromString,
                 _registered_method=True)
+        self.CheckContainerHold = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/CheckContainerHold',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.FromString,
+                _registered_method=True)
 
 
 class ScannerServiceServicer:
@@ -93,6 +98,15 @@ class ScannerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckContainerHold(self, request, context):
+        """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
+        inspection outcome that released it). Gates ask this before opening an exit barrier.
+        Roles: officer, supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScannerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -115,6 +129,11 @@ def add_ScannerServiceServicer_to_server(servicer, server):
                     servicer.WatchAlerts,
                     request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsRequest.FromString,
                     response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsResponse.SerializeToString,
+            ),
+            'CheckContainerHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckContainerHold,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -227,6 +246,33 @@ class ScannerService:
             '/customs.scanner.v1.ScannerService/WatchAlerts',
             customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsRequest.SerializeToString,
             customs_dot_scanner_dot_v1_dot_scanner__pb2.WatchAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckContainerHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/CheckContainerHold',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.FromString,
             options,
             channel_credentials,
             insecure,

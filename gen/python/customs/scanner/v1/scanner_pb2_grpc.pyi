@@ -46,6 +46,11 @@ class ScannerServiceStub:
     when empty), then live ones, forever. A consumer that reconnects with the last token it
     received misses nothing. Roles: officer, supervisor, auditor, service.
     """
+    CheckContainerHold: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.CheckContainerHoldRequest, _scanner_pb2.CheckContainerHoldResponse]
+    """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
+    inspection outcome that released it). Gates ask this before opening an exit barrier.
+    Roles: officer, supervisor, service.
+    """
 
 @_typing.type_check_only
 class ScannerServiceAsyncStub(ScannerServiceStub):
@@ -64,6 +69,11 @@ class ScannerServiceAsyncStub(ScannerServiceStub):
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. A consumer that reconnects with the last token it
     received misses nothing. Roles: officer, supervisor, auditor, service.
+    """
+    CheckContainerHold: _aio.UnaryUnaryMultiCallable[_scanner_pb2.CheckContainerHoldRequest, _scanner_pb2.CheckContainerHoldResponse]  # type: ignore[assignment]
+    """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
+    inspection outcome that released it). Gates ask this before opening an exit barrier.
+    Roles: officer, supervisor, service.
     """
 
 class ScannerServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -104,6 +114,17 @@ class ScannerServiceServicer(metaclass=_abc_1.ABCMeta):
         """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
         when empty), then live ones, forever. A consumer that reconnects with the last token it
         received misses nothing. Roles: officer, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckContainerHold(
+        self,
+        request: _scanner_pb2.CheckContainerHoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.CheckContainerHoldResponse, _abc.Awaitable[_scanner_pb2.CheckContainerHoldResponse]]:
+        """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
+        inspection outcome that released it). Gates ask this before opening an exit barrier.
+        Roles: officer, supervisor, service.
         """
 
 def add_ScannerServiceServicer_to_server(servicer: ScannerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -23,36 +23,41 @@ _sym_db = _symbol_database.Default()
 
 
 from customs.common.v1 import alert_pb2 as customs_dot_common_dot_v1_dot_alert__pb2
+from customs.common.v1 import container_pb2 as customs_dot_common_dot_v1_dot_container__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63ustoms/seal/v1/seal.proto\x12\x0f\x63ustoms.seal.v1\x1a\x1d\x63ustoms/common/v1/alert.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\x01\n\x04Seal\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmanufacturer\x18\x02 \x01(\t\x12\x15\n\rserial_number\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08\x66irmware\x18\x05 \x01(\t\x12\x17\n\x0f\x62\x61ttery_percent\x18\x06 \x01(\r\x12)\n\x05state\x18\x07 \x01(\x0e\x32\x1a.customs.seal.v1.SealState\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x11\x43reateSealRequest\x12\x0f\n\x07seal_id\x18\x01 \x01(\t\x12#\n\x04seal\x18\x02 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"9\n\x12\x43reateSealResponse\x12#\n\x04seal\x18\x01 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"\x1e\n\x0eGetSealRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"6\n\x0fGetSealResponse\x12#\n\x04seal\x18\x01 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"9\n\x10ListSealsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"R\n\x11ListSealsResponse\x12$\n\x05seals\x18\x01 \x03(\x0b\x32\x15.customs.seal.v1.Seal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x12WatchAlertsRequest\x12\x14\n\x0cresume_token\x18\x01 \x01(\t\"T\n\x13WatchAlertsResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.customs.common.v1.Alert\x12\x14\n\x0cresume_token\x18\x02 \x01(\t*\xbb\x01\n\tSealState\x12\x1a\n\x16SEAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SEAL_STATE_IN_STOCK\x10\x01\x12\x17\n\x13SEAL_STATE_ATTACHED\x10\x02\x12\x19\n\x15SEAL_STATE_IN_TRANSIT\x10\x03\x12\x16\n\x12SEAL_STATE_ARRIVED\x10\x04\x12\x16\n\x12SEAL_STATE_REMOVED\x10\x05\x12\x15\n\x11SEAL_STATE_FAULTY\x10\x06\x32\xe2\x02\n\x0bSealService\x12U\n\nCreateSeal\x12\".customs.seal.v1.CreateSealRequest\x1a#.customs.seal.v1.CreateSealResponse\x12L\n\x07GetSeal\x12\x1f.customs.seal.v1.GetSealRequest\x1a .customs.seal.v1.GetSealResponse\x12R\n\tListSeals\x12!.customs.seal.v1.ListSealsRequest\x1a\".customs.seal.v1.ListSealsResponse\x12Z\n\x0bWatchAlerts\x12#.customs.seal.v1.WatchAlertsRequest\x1a$.customs.seal.v1.WatchAlertsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63ustoms/seal/v1/seal.proto\x12\x0f\x63ustoms.seal.v1\x1a\x1d\x63ustoms/common/v1/alert.proto\x1a!customs/common/v1/container.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\x01\n\x04Seal\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmanufacturer\x18\x02 \x01(\t\x12\x15\n\rserial_number\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08\x66irmware\x18\x05 \x01(\t\x12\x17\n\x0f\x62\x61ttery_percent\x18\x06 \x01(\r\x12)\n\x05state\x18\x07 \x01(\x0e\x32\x1a.customs.seal.v1.SealState\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x11\x43reateSealRequest\x12\x0f\n\x07seal_id\x18\x01 \x01(\t\x12#\n\x04seal\x18\x02 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"9\n\x12\x43reateSealResponse\x12#\n\x04seal\x18\x01 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"\x1e\n\x0eGetSealRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"6\n\x0fGetSealResponse\x12#\n\x04seal\x18\x01 \x01(\x0b\x32\x15.customs.seal.v1.Seal\"9\n\x10ListSealsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"R\n\x11ListSealsResponse\x12$\n\x05seals\x18\x01 \x03(\x0b\x32\x15.customs.seal.v1.Seal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"]\n\x1dGetContainerSealStatusRequest\x12<\n\x10\x63ontainer_number\x18\x01 \x01(\x0b\x32\".customs.common.v1.ContainerNumber\"\x9b\x01\n\x1eGetContainerSealStatusResponse\x12\x0e\n\x06sealed\x18\x01 \x01(\x08\x12\x0c\n\x04seal\x18\x02 \x01(\t\x12)\n\x05state\x18\x03 \x01(\x0e\x32\x1a.customs.seal.v1.SealState\x12\x0e\n\x06intact\x18\x04 \x01(\x08\x12\x0f\n\x07\x61rrived\x18\x05 \x01(\x08\x12\x0f\n\x07reasons\x18\x06 \x03(\t\"*\n\x12WatchAlertsRequest\x12\x14\n\x0cresume_token\x18\x01 \x01(\t\"T\n\x13WatchAlertsResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.customs.common.v1.Alert\x12\x14\n\x0cresume_token\x18\x02 \x01(\t*\xbb\x01\n\tSealState\x12\x1a\n\x16SEAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SEAL_STATE_IN_STOCK\x10\x01\x12\x17\n\x13SEAL_STATE_ATTACHED\x10\x02\x12\x19\n\x15SEAL_STATE_IN_TRANSIT\x10\x03\x12\x16\n\x12SEAL_STATE_ARRIVED\x10\x04\x12\x16\n\x12SEAL_STATE_REMOVED\x10\x05\x12\x15\n\x11SEAL_STATE_FAULTY\x10\x06\x32\xdd\x03\n\x0bSealService\x12U\n\nCreateSeal\x12\".customs.seal.v1.CreateSealRequest\x1a#.customs.seal.v1.CreateSealResponse\x12L\n\x07GetSeal\x12\x1f.customs.seal.v1.GetSealRequest\x1a .customs.seal.v1.GetSealResponse\x12R\n\tListSeals\x12!.customs.seal.v1.ListSealsRequest\x1a\".customs.seal.v1.ListSealsResponse\x12Z\n\x0bWatchAlerts\x12#.customs.seal.v1.WatchAlertsRequest\x1a$.customs.seal.v1.WatchAlertsResponse0\x01\x12y\n\x16GetContainerSealStatus\x12..customs.seal.v1.GetContainerSealStatusRequest\x1a/.customs.seal.v1.GetContainerSealStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'customs.seal.v1.seal_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEALSTATE']._serialized_start=825
-  _globals['_SEALSTATE']._serialized_end=1012
-  _globals['_SEAL']._serialized_start=112
-  _globals['_SEAL']._serialized_end=327
-  _globals['_CREATESEALREQUEST']._serialized_start=329
-  _globals['_CREATESEALREQUEST']._serialized_end=402
-  _globals['_CREATESEALRESPONSE']._serialized_start=404
-  _globals['_CREATESEALRESPONSE']._serialized_end=461
-  _globals['_GETSEALREQUEST']._serialized_start=463
-  _globals['_GETSEALREQUEST']._serialized_end=493
-  _globals['_GETSEALRESPONSE']._serialized_start=495
-  _globals['_GETSEALRESPONSE']._serialized_end=549
-  _globals['_LISTSEALSREQUEST']._serialized_start=551
-  _globals['_LISTSEALSREQUEST']._serialized_end=608
-  _globals['_LISTSEALSRESPONSE']._serialized_start=610
-  _globals['_LISTSEALSRESPONSE']._serialized_end=692
-  _globals['_WATCHALERTSREQUEST']._serialized_start=694
-  _globals['_WATCHALERTSREQUEST']._serialized_end=736
-  _globals['_WATCHALERTSRESPONSE']._serialized_start=738
-  _globals['_WATCHALERTSRESPONSE']._serialized_end=822
-  _globals['_SEALSERVICE']._serialized_start=1015
-  _globals['_SEALSERVICE']._serialized_end=1369
+  _globals['_SEALSTATE']._serialized_start=1113
+  _globals['_SEALSTATE']._serialized_end=1300
+  _globals['_SEAL']._serialized_start=147
+  _globals['_SEAL']._serialized_end=362
+  _globals['_CREATESEALREQUEST']._serialized_start=364
+  _globals['_CREATESEALREQUEST']._serialized_end=437
+  _globals['_CREATESEALRESPONSE']._serialized_start=439
+  _globals['_CREATESEALRESPONSE']._serialized_end=496
+  _globals['_GETSEALREQUEST']._serialized_start=498
+  _globals['_GETSEALREQUEST']._serialized_end=528
+  _globals['_GETSEALRESPONSE']._serialized_start=530
+  _globals['_GETSEALRESPONSE']._serialized_end=584
+  _globals['_LISTSEALSREQUEST']._serialized_start=586
+  _globals['_LISTSEALSREQUEST']._serialized_end=643
+  _globals['_LISTSEALSRESPONSE']._serialized_start=645
+  _globals['_LISTSEALSRESPONSE']._serialized_end=727
+  _globals['_GETCONTAINERSEALSTATUSREQUEST']._serialized_start=729
+  _globals['_GETCONTAINERSEALSTATUSREQUEST']._serialized_end=822
+  _globals['_GETCONTAINERSEALSTATUSRESPONSE']._serialized_start=825
+  _globals['_GETCONTAINERSEALSTATUSRESPONSE']._serialized_end=980
+  _globals['_WATCHALERTSREQUEST']._serialized_start=982
+  _globals['_WATCHALERTSREQUEST']._serialized_end=1024
+  _globals['_WATCHALERTSRESPONSE']._serialized_start=1026
+  _globals['_WATCHALERTSRESPONSE']._serialized_end=1110
+  _globals['_SEALSERVICE']._serialized_start=1303
+  _globals['_SEALSERVICE']._serialized_end=1780
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
+from customs.common.v1 import container_pb2 as _container_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -268,6 +269,74 @@ class ListSealsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListSealsResponse: _TypeAlias = ListSealsResponse  # noqa: Y015
+
+@_typing.final
+class GetContainerSealStatusRequest(_message.Message):
+    """Request of GetContainerSealStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """The container to look up (ISO 6346, validated). Required."""
+
+    def __init__(
+        self,
+        *,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetContainerSealStatusRequest: _TypeAlias = GetContainerSealStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetContainerSealStatusResponse(_message.Message):
+    """Response of GetContainerSealStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEALED_FIELD_NUMBER: _builtins.int
+    SEAL_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    INTACT_FIELD_NUMBER: _builtins.int
+    ARRIVED_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    sealed: _builtins.bool
+    """True when a seal is attached to the container for a transit not yet closed."""
+    seal: _builtins.str
+    """The seal ("seals/{seal_id}"); empty when `sealed` is false."""
+    state: Global___SealState.ValueType
+    """The seal's lifecycle state; UNSPECIFIED when `sealed` is false."""
+    intact: _builtins.bool
+    """False when the lock was opened or cut, or tampering was detected, during the transit."""
+    arrived: _builtins.bool
+    """True when the transit reached its destination (state ARRIVED)."""
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why the seal is not intact or not arrived, for a person; empty when intact and arrived."""
+
+    def __init__(
+        self,
+        *,
+        sealed: _builtins.bool = ...,
+        seal: _builtins.str = ...,
+        state: Global___SealState.ValueType = ...,
+        intact: _builtins.bool = ...,
+        arrived: _builtins.bool = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrived", b"arrived", "intact", b"intact", "reasons", b"reasons", "seal", b"seal", "sealed", b"sealed", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetContainerSealStatusResponse: _TypeAlias = GetContainerSealStatusResponse  # noqa: Y015
 
 @_typing.final
 class WatchAlertsRequest(_message.Message):

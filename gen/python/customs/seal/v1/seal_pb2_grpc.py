@@ -56,6 +56,11 @@ class SealServiceStub:
                 request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsRequest.SerializeToString,
                 response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsResponse.FromString,
                 _registered_method=True)
+        self.GetContainerSealStatus = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetContainerSealStatus',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.FromString,
+                _registered_method=True)
 
 
 class SealServiceServicer:
@@ -94,6 +99,16 @@ class SealServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetContainerSealStatus(self, request, context):
+        """The seal situation of a container: whether a seal is attached for a transit, its state,
+        whether it is intact (lock closed, never opened, cut or tampered during the transit) and
+        whether the transit arrived. Gates ask this before opening an exit barrier.
+        Roles: officer, supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SealServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +131,11 @@ def add_SealServiceServicer_to_server(servicer, server):
                     servicer.WatchAlerts,
                     request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsRequest.FromString,
                     response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsResponse.SerializeToString,
+            ),
+            'GetContainerSealStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetContainerSealStatus,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +248,33 @@ class SealService:
             '/customs.seal.v1.SealService/WatchAlerts',
             customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsRequest.SerializeToString,
             customs_dot_seal_dot_v1_dot_seal__pb2.WatchAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetContainerSealStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetContainerSealStatus',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,12 @@ class SealServiceStub:
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
     """
+    GetContainerSealStatus: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetContainerSealStatusRequest, _seal_pb2.GetContainerSealStatusResponse]
+    """The seal situation of a container: whether a seal is attached for a transit, its state,
+    whether it is intact (lock closed, never opened, cut or tampered during the transit) and
+    whether the transit arrived. Gates ask this before opening an exit barrier.
+    Roles: officer, supervisor, service.
+    """
 
 @_typing.type_check_only
 class SealServiceAsyncStub(SealServiceStub):
@@ -70,6 +76,12 @@ class SealServiceAsyncStub(SealServiceStub):
     WatchAlerts: _aio.UnaryStreamMultiCallable[_seal_pb2.WatchAlertsRequest, _seal_pb2.WatchAlertsResponse]  # type: ignore[assignment]
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
+    """
+    GetContainerSealStatus: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetContainerSealStatusRequest, _seal_pb2.GetContainerSealStatusResponse]  # type: ignore[assignment]
+    """The seal situation of a container: whether a seal is attached for a transit, its state,
+    whether it is intact (lock closed, never opened, cut or tampered during the transit) and
+    whether the transit arrived. Gates ask this before opening an exit barrier.
+    Roles: officer, supervisor, service.
     """
 
 class SealServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -113,6 +125,18 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_seal_pb2.WatchAlertsResponse], _abc.AsyncIterator[_seal_pb2.WatchAlertsResponse]]:
         """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
         when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetContainerSealStatus(
+        self,
+        request: _seal_pb2.GetContainerSealStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetContainerSealStatusResponse, _abc.Awaitable[_seal_pb2.GetContainerSealStatusResponse]]:
+        """The seal situation of a container: whether a seal is attached for a transit, its state,
+        whether it is intact (lock closed, never opened, cut or tampered during the transit) and
+        whether the transit arrived. Gates ask this before opening an exit barrier.
+        Roles: officer, supervisor, service.
         """
 
 def add_SealServiceServicer_to_server(servicer: SealServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.processes import Process, free_port, port_open, wait_until
+from devstack.processes import Process, free_port, port_open, stop_all, wait_until
 
 
 def _tool(name: str) -> str:
@@ -58,8 +58,7 @@ class Stores:
         return bool(self.processes)
 
     def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+        stop_all(list(self.processes.values()))
 
 
 def start_mongo(data: Path, logs: Path) -> tuple[Process, str]:

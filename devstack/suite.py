@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from devstack.processes import Process, free_port, wait_until
+from devstack.processes import Process, free_port, stop_all, wait_until
 from devstack.stores import Stores
 from services.platform.tokens import DevIssuer
 
@@ -32,6 +33,14 @@ def health_status(address: str, service: str = "", timeout: float = 1.0) -> int 
 
 def serving(address: str) -> bool:
     return health_status(address) == int(health_pb2.HealthCheckResponse.SERVING)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -103,9 +112,26 @@ class Suite:
         self.services[name] = running
         return running
 
+    def start_gateway(self, timeout: float = 60.0) -> RunningService:
+        """Starts the HTTP gateway in front of the running services; waits for /healthz."""
+        port = free_port()
+        env = self.service_env("gateway", f"127.0.0.1:{free_port()}")
+        env["GATEWAY_LISTEN"] = f"127.0.0.1:{port}"
+        process = Process(
+            "gateway",
+            [sys.executable, "-m", "services.gateway"],
+            self.root / "logs" / "gateway.log",
+            env=env,
+            cwd=REPO,
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _http_ok(f"{url}/healthz"), timeout, "gateway", process)
+        running = RunningService("gateway", url, process, env)
+        self.services["gateway"] = running
+        return running
+
     def stop_service(self, name: str) -> int | None:
         return self.services[name].process.stop()
 
     def stop(self) -> None:
-        for running in reversed(list(self.services.values())):
-            running.process.stop()
+        stop_all([running.process for running in self.services.values()])

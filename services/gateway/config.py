@@ -1,0 +1,42 @@
+"""Gateway configuration from the environment (see the README's configuration table)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.platform.config import (
+    AuthConfig,
+    existing_file,
+    listen_address,
+    positive_float,
+    read,
+)
+
+SERVICES = ("scanner", "camera", "seal", "dutylog")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    listen: str
+    addresses: Mapping[str, str]
+    auth: AuthConfig
+    call_timeout_seconds: float
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
+        env = os.environ if env is None else env
+        return cls(
+            listen=read(env, "GATEWAY_LISTEN", listen_address, "127.0.0.1:8080"),
+            addresses={s: read(env, f"{s.upper()}_ADDRESS", listen_address) for s in SERVICES},
+            auth=AuthConfig(
+                issuer=read(env, "AUTH_ISSUER", str),
+                audience=read(env, "AUTH_AUDIENCE", str, "customs-suite"),
+                jwks_file=read(env, "AUTH_JWKS_FILE", existing_file),
+                service_token_file=None,
+            ),
+            call_timeout_seconds=read(env, "CALL_TIMEOUT_SECONDS", positive_float, 5.0),
+            log_level=read(env, "LOG_LEVEL", str.upper, "INFO"),
+        )

@@ -1,0 +1,90 @@
+"""The gateway over real HTTP in front of the real services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import httpx
+import pytest
+from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from google.protobuf.json_format import MessageToDict
+
+from devstack.suite import RunningService, Suite
+from tests.support.stack import auth, channel
+
+
+@pytest.fixture(scope="module")
+def gateway(suite: Suite) -> Iterator[RunningService]:
+    running = suite.start_gateway()
+    try:
+        yield running
+    finally:
+        running.process.stop()
+        del suite.services["gateway"]
+
+
+@pytest.fixture(scope="module")
+def http(gateway: RunningService) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway.address, timeout=10) as client:
+        yield client
+
+
+def test_get_returns_what_the_service_returns(suite: Suite, http: httpx.Client) -> None:
+    token = suite.token("officer", "officer")
+    stub = seal_pb2_grpc.SealServiceStub(channel(suite, "seal"))
+    created = stub.CreateSeal(
+        seal_pb2.CreateSealRequest(
+            seal_id="GW-1",
+            seal=seal_pb2.Seal(manufacturer="M", serial_number="GW-1", battery_percent=70),
+        ),
+        metadata=auth(token),
+    ).seal
+    response = http.get("/v1/seals/GW-1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json() == MessageToDict(created, preserving_proto_field_name=True)
+
+
+def test_missing_token_is_401_problem(http: httpx.Client) -> None:
+    response = http.get("/v1/seals")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["reason"] == "MISSING_TOKEN"
+
+
+def test_invalid_paging_is_400_naming_the_field(suite: Suite, http: httpx.Client) -> None:
+    headers = {"Authorization": f"Bearer {suite.token('officer', 'officer')}"}
+    response = http.get("/v1/seals", params={"page_size": -3}, headers=headers)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"][0]["field"] == "page_size"
+    assert body["grpc_status"] == "INVALID_ARGUMENT"
+
+
+def test_unknown_is_404_and_role_checked_by_the_service(suite: Suite, http: httpx.Client) -> None:
+    officer = {"Authorization": f"Bearer {suite.token('officer', 'officer')}"}
+    assert http.get("/v1/seals/none-such", headers=officer).status_code == 404
+    analyst = {"Authorization": f"Bearer {suite.token('analyst', 'analyst')}"}
+    denied = http.get("/v1/rooms", headers=analyst)
+    assert denied.status_code == 403
+    assert denied.json()["reason"] == "ROLE_NOT_ALLOWED"
+
+
+def test_readiness_reports_every_service(http: httpx.Client) -> None:
+    body = http.get("/readyz").json()
+    assert body == {
+        "ready": True,
+        "services": dict.fromkeys(("scanner", "camera", "seal", "dutylog"), "SERVING"),
+    }
+
+
+def test_openapi_lists_the_routes(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/v1/seals", "/v1/seals/{resource_id}", "/v1/scanners", "/v1/rooms"} <= set(paths)
+
+
+def test_grpc_error_mapping_covers_unavailable() -> None:
+    from services.gateway.problems import HTTP_STATUS
+
+    assert HTTP_STATUS[grpc.StatusCode.UNAVAILABLE] == 503

@@ -1,0 +1,65 @@
+"""Configuration is validated at start and a bad value fails with the variable's name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devstack.suite import REPO
+from services.platform.config import ConfigError, PlatformConfig
+
+BASE = {
+    "MONGODB_URI": "mongodb://127.0.0.1:1",
+    "S3_ENDPOINT": "127.0.0.1:2",
+    "S3_ACCESS_KEY": "a",
+    "S3_SECRET_KEY": "b",
+    "AUTH_ISSUER": "https://issuer",
+}
+
+
+def test_defaults_and_required(tmp_path: Path) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    config = PlatformConfig.from_env("seal", {**BASE, "AUTH_JWKS_FILE": str(jwks)})
+    assert config.mongodb_database == "customs_seal"
+    assert config.s3_bucket == "customs-seal"
+    assert config.otlp_endpoint is None
+    assert config.listen == "127.0.0.1:50051"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MONGODB_URI", ""),
+        ("AUTH_JWKS_FILE", "/does/not/exist.json"),
+        ("GRPC_LISTEN", "no-port"),
+        ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+        ("SHUTDOWN_GRACE_SECONDS", "-1"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_bad_value_names_the_variable(tmp_path: Path, variable: str, value: str) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    env = {**BASE, "AUTH_JWKS_FILE": str(jwks), variable: value}
+    with pytest.raises(ConfigError) as info:
+        PlatformConfig.from_env("seal", env)
+    assert info.value.variable == variable
+
+
+def test_service_exits_2_naming_the_missing_variable() -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{REPO / 'gen' / 'python'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.seal"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "MONGODB_URI" in done.stderr

@@ -1,7 +1,6 @@
 """The HTTP/JSON gateway: authenticates people, forwards their identity to the services, maps
 gRPC statuses to problem+json. OpenAPI at /openapi.json."""
 
-
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,17 +11,18 @@ from customs.camera.v1 import camera_pb2, camera_pb2_grpc
 from customs.dutylog.v1 import dutylog_pb2, dutylog_pb2_grpc
 from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.gateway.alert_feed import decode_position, feed
 from services.gateway.config import SERVICES, GatewayConfig
-from services.gateway.problems import from_rpc_error, problem
+from services.gateway.problems import HTTP_STATUS, from_rpc_error, problem
 from services.platform.auth import Principal, TokenVerifier
-from services.platform.errors import Unauthenticated
+from services.platform.errors import InvalidArgument, ServiceError, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +124,38 @@ def create_app(config: GatewayConfig) -> FastAPI:
                 states[name] = f"UNREACHABLE ({error.code().name})"
         ready = all(state == "SERVING" for state in states.values())
         return JSONResponse({"ready": ready, "services": states}, status_code=200 if ready else 503)
+
+    @app.get(
+        "/v1/alerts:stream",
+        tags=["alerts"],
+        summary="Live alerts of every service as Server-Sent Events",
+        description=(
+            "Each `alert` event carries an `id`; reconnect with the `Last-Event-ID` header (as "
+            "browsers' EventSource does) to resume every source exactly after it. Alerts are "
+            "filtered by the caller's sites when the token names sites."
+        ),
+        response_class=StreamingResponse,
+    )
+    async def alert_stream(
+        who: Annotated[Principal, Depends(principal)],
+        last_event_id: Annotated[str, Header(alias="Last-Event-ID")] = "",
+    ) -> StreamingResponse:
+        start = decode_position(last_event_id)
+        return StreamingResponse(
+            feed(who, channels, start),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        status = HTTP_STATUS.get(exc.code, 500)
+        extra: dict[str, Any] = {"reason": exc.reason, "grpc_status": exc.code.name}
+        if isinstance(exc, InvalidArgument):
+            extra["errors"] = [
+                {"field": v.field, "description": v.description} for v in exc.violations
+            ]
+        return problem(status, exc.code.name.replace("_", " ").capitalize(), exc.message, **extra)
 
     for collection in COLLECTIONS:
         _add_routes(app, collection, channels, principal, config.call_timeout_seconds)

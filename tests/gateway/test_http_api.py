@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import httpx
-import pytest
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from google.protobuf.json_format import MessageToDict
 
-from devstack.suite import RunningService, Suite
+from devstack.suite import Suite
 from tests.support.stack import auth, channel
-
-
-@pytest.fixture(scope="module")
-def gateway(suite: Suite) -> Iterator[RunningService]:
-    running = suite.start_gateway()
-    try:
-        yield running
-    finally:
-        running.process.stop()
-        del suite.services["gateway"]
-
-
-@pytest.fixture(scope="module")
-def http(gateway: RunningService) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway.address, timeout=10) as client:
-        yield client
 
 
 def test_get_returns_what_the_service_returns(suite: Suite, http: httpx.Client) -> None:

@@ -1,0 +1,192 @@
+"""Gateway overhead and dossier latency, against a stack this script starts and stops.
+
+1. A REST read (``GET /v1/seals/{id}`` through the gateway, one keep-alive httpx client) vs the
+   direct gRPC call it wraps (``SealService.GetSeal``, one sync channel), same token, same seal,
+   interleaved in rounds so that drift of the machine hits both alike: p50 and p99 of each, and
+   the p50 ratio (bar, DESIGN.md §7: at most 1.5).
+2. ``GET /v1/containers/{number}`` (four services asked concurrently) under 1, 4 and 16
+   concurrent clients, each with its own keep-alive connection: p50, p99 and throughput.
+
+    .venv/bin/python benchmarks/gateway.py [--requests 2000] [--dossiers 200]
+
+It starts SecantusDB and SeaweedFS (or uses MONGODB_URI / S3_ENDPOINT), the four services and the
+gateway in a temporary folder, with the gateway's rate limit raised out of the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "gen" / "python"))
+
+import grpc
+import httpx
+from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+
+from devstack.stores import start_stores
+from devstack.suite import DOMAIN_SERVICES, Suite
+from services.platform import iso6346
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (
+        f"{cpu_model()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, load average {load[0]:.2f} {load[1]:.2f}"
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(label: str, seconds: list[float]) -> tuple[float, float]:
+    ms = [s * 1000 for s in seconds]
+    p50, p99 = percentile(ms, 50), percentile(ms, 99)
+    print(
+        f"  {label:<34} n={len(ms):>5}  p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  "
+        f"mean {statistics.fmean(ms):7.3f} ms"
+    )
+    return p50, p99
+
+
+def rest_vs_grpc(suite: Suite, gateway: str, requests: int) -> None:
+    token = suite.token("bench-officer", "officer")
+    metadata = [("authorization", f"Bearer {token}")]
+    seal_id = f"BENCH-{uuid.uuid4().hex[:6]}"
+    with grpc.insecure_channel(suite.services["seal"].address) as channel:
+        stub = seal_pb2_grpc.SealServiceStub(channel)
+        stub.CreateSeal(
+            seal_pb2.CreateSealRequest(
+                seal_id=seal_id,
+                seal=seal_pb2.Seal(manufacturer="M", serial_number=seal_id, battery_percent=90),
+            ),
+            metadata=metadata,
+            timeout=5,
+        )
+        request = seal_pb2.GetSealRequest(name=f"seals/{seal_id}")
+        headers = {"Authorization": f"Bearer {token}"}
+        direct: list[float] = []
+        rest: list[float] = []
+        with httpx.Client(base_url=gateway, timeout=10) as http:
+            for _ in range(200):  # warm both paths (connections, caches, JIT-free but lazy imports)
+                stub.GetSeal(request, metadata=metadata, timeout=5)
+                http.get(f"/v1/seals/{seal_id}", headers=headers).raise_for_status()
+            rounds = 10
+            per_round = max(1, requests // rounds)
+            for _ in range(rounds):
+                for _ in range(per_round):
+                    start = time.perf_counter()
+                    stub.GetSeal(request, metadata=metadata, timeout=5)
+                    direct.append(time.perf_counter() - start)
+                for _ in range(per_round):
+                    start = time.perf_counter()
+                    response = http.get(f"/v1/seals/{seal_id}", headers=headers)
+                    rest.append(time.perf_counter() - start)
+                    if response.status_code != 200:
+                        raise RuntimeError(
+                            f"REST read failed: {response.status_code} {response.text}"
+                        )
+    print("REST read vs the gRPC call it wraps (GetSeal):")
+    g50, _ = summary("direct gRPC GetSeal", direct)
+    r50, _ = summary("REST GET /v1/seals/{id}", rest)
+    verdict = "meets" if r50 / g50 <= 1.5 else "MISSES"
+    print(f"  p50 ratio REST / gRPC: {r50 / g50:.2f} ({verdict} the 1.5 bar)")
+
+
+def dossiers(suite: Suite, gateway: str, per_client: int) -> None:
+    token = suite.token("bench-supervisor", "supervisor", "officer", "analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    number = iso6346.make("BEN", "U", f"{uuid.uuid4().int % 1_000_000:06d}").text
+    with httpx.Client(base_url=gateway, timeout=30) as http:
+        first = http.get(f"/v1/containers/{number}", headers=headers)
+        first.raise_for_status()
+        missing = [
+            f"{m['service']} ({m['status']}: {m['detail']})" for m in first.json()["missing"]
+        ]
+    print("Container dossier GET /v1/containers/{number} under concurrent clients:")
+    print(f"  parts missing in every dossier: {', '.join(missing) or 'none'}")
+    for clients in (1, 4, 16):
+        times: list[float] = []
+        lock = threading.Lock()
+        errors: list[str] = []
+
+        def client(times: list[float], errors: list[str], lock: threading.Lock) -> None:
+            mine: list[float] = []
+            with httpx.Client(base_url=gateway, timeout=30) as http:
+                for _ in range(per_client):
+                    start = time.perf_counter()
+                    response = http.get(f"/v1/containers/{number}", headers=headers)
+                    mine.append(time.perf_counter() - start)
+                    if response.status_code != 200 or len(response.json()["missing"]) > len(
+                        missing
+                    ):
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+            with lock:
+                times.extend(mine)
+
+        threads = [
+            threading.Thread(target=client, args=(times, errors, lock)) for _ in range(clients)
+        ]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        summary(f"{clients:>2} concurrent clients", times)
+        print(
+            f"  {'':<34} throughput {len(times) / elapsed:7.1f} dossiers/s, "
+            f"{len(errors)} failed or incomplete"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="timed calls per path")
+    parser.add_argument("--dossiers", type=int, default=100, help="dossiers per client")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}")
+    os.environ["GATEWAY_RATE_PER_SECOND"] = "1000000"  # inherited by the gateway process
+    os.environ["GATEWAY_BURST"] = "1000000"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
+        root = Path(folder)
+        stores = start_stores(root)
+        suite = Suite(root, stores, namespace=f"bench{uuid.uuid4().hex[:6]}")
+        try:
+            for name in DOMAIN_SERVICES:
+                suite.start(name)
+            gateway = suite.start_gateway().address
+            rest_vs_grpc(suite, gateway, args.requests)
+            dossiers(suite, gateway, args.dossiers)
+        finally:
+            suite.stop()
+            stores.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

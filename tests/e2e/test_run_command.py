@@ -62,5 +62,7 @@ def test_run_command_serves_demo_data_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         run.send_signal(signal.SIGINT)
         run.wait(90)
+        if run.stdout is not None:
+            run.stdout.close()
     assert run.returncode == 0
     assert _processes_mentioning(str(data)) == []

@@ -259,3 +259,40 @@ def assemble(
     for event in events:
         yield from assembler.add(event)
     yield from assembler.flush()
+
+
+def build_passage(lane: Lane, events: Iterable[LaneEvent]) -> Passage:
+    """The passage made of ``events`` (any order; at least one), events sorted by time.
+
+    Used by the service, which keeps a lane's open passage as stored events and rebuilds it."""
+    ordered = sorted(events, key=lambda event: require_aware(event.observed_at, "observed_at"))
+    if not ordered:
+        raise DomainValidationError("events", "a passage needs at least one event")
+    for event in ordered:
+        if event.lane_id != lane.lane_id:
+            raise DomainValidationError("lane_id", f"event of lane {event.lane_id!r}")
+    return Passage(
+        lane=lane,
+        started_at=ordered[0].observed_at,
+        ended_at=ordered[-1].observed_at,
+        recognitions=tuple(e for e in ordered if isinstance(e, RecognitionEvent)),
+        scale_readings=tuple(e for e in ordered if isinstance(e, ScaleReading)),
+    )
+
+
+def fits_passage(passage: Passage, event: LaneEvent, config: AssemblyConfig | None = None) -> bool:
+    """True when ``event`` belongs to the open ``passage``: same lane, the passage with it
+    spans at most the window (whatever order events arrive in), and a plate read has the
+    passage's plate (or the passage has none yet). Otherwise the passage closes and the event
+    opens a new one, as in :class:`PassageAssembler`."""
+    config = config or AssemblyConfig()
+    at = require_aware(event.observed_at, "observed_at")
+    if event.lane_id != passage.lane.lane_id:
+        return False
+    if max(passage.ended_at, at) - min(passage.started_at, at) > config.window:
+        return False
+    if isinstance(event, RecognitionEvent) and event.plate is not None:
+        current = passage.plate
+        if current is not None and current.plate.key != event.plate.plate.key:
+            return False
+    return True

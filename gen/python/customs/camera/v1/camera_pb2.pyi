@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
+from customs.common.v1 import container_pb2 as _container_pb2
 from customs.common.v1 import geo_pb2 as _geo_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -53,6 +54,306 @@ SITE_KIND_LAND_BORDER: SiteKind.ValueType  # 3
 SITE_KIND_AIRPORT: SiteKind.ValueType  # 4
 """Airport."""
 Global___SiteKind: _TypeAlias = SiteKind  # noqa: Y015
+
+class _LaneDirection:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LaneDirectionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LaneDirection.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LANE_DIRECTION_UNSPECIFIED: _LaneDirection.ValueType  # 0
+    """Not set: rejected on create."""
+    LANE_DIRECTION_ENTRY: _LaneDirection.ValueType  # 1
+    """Into the controlled area."""
+    LANE_DIRECTION_EXIT: _LaneDirection.ValueType  # 2
+    """Out of the controlled area: the barrier opens only on a clearance decision."""
+
+class LaneDirection(_LaneDirection, metaclass=_LaneDirectionEnumTypeWrapper):
+    """Whether a lane lets vehicles into or out of the controlled area."""
+
+LANE_DIRECTION_UNSPECIFIED: LaneDirection.ValueType  # 0
+"""Not set: rejected on create."""
+LANE_DIRECTION_ENTRY: LaneDirection.ValueType  # 1
+"""Into the controlled area."""
+LANE_DIRECTION_EXIT: LaneDirection.ValueType  # 2
+"""Out of the controlled area: the barrier opens only on a clearance decision."""
+Global___LaneDirection: _TypeAlias = LaneDirection  # noqa: Y015
+
+class _CameraKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CameraKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CameraKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CAMERA_KIND_UNSPECIFIED: _CameraKind.ValueType  # 0
+    """Not set: rejected on create."""
+    CAMERA_KIND_GATE_OCR: _CameraKind.ValueType  # 1
+    """Recognition camera over a lane (plates, container numbers, seals). Needs a lane."""
+    CAMERA_KIND_SURVEILLANCE: _CameraKind.ValueType  # 2
+    """Surveillance camera."""
+    CAMERA_KIND_BODY_WORN: _CameraKind.ValueType  # 3
+    """Camera worn by an officer."""
+
+class CameraKind(_CameraKind, metaclass=_CameraKindEnumTypeWrapper):
+    """What a camera is for."""
+
+CAMERA_KIND_UNSPECIFIED: CameraKind.ValueType  # 0
+"""Not set: rejected on create."""
+CAMERA_KIND_GATE_OCR: CameraKind.ValueType  # 1
+"""Recognition camera over a lane (plates, container numbers, seals). Needs a lane."""
+CAMERA_KIND_SURVEILLANCE: CameraKind.ValueType  # 2
+"""Surveillance camera."""
+CAMERA_KIND_BODY_WORN: CameraKind.ValueType  # 3
+"""Camera worn by an officer."""
+Global___CameraKind: _TypeAlias = CameraKind  # noqa: Y015
+
+class _SealPresence:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SealPresenceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SealPresence.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SEAL_PRESENCE_UNSPECIFIED: _SealPresence.ValueType  # 0
+    """Not observed (or not reported)."""
+    SEAL_PRESENCE_PRESENT: _SealPresence.ValueType  # 1
+    """A seal was seen."""
+    SEAL_PRESENCE_ABSENT: _SealPresence.ValueType  # 2
+    """The camera looked and saw no seal."""
+
+class SealPresence(_SealPresence, metaclass=_SealPresenceEnumTypeWrapper):
+    """Whether a camera saw a seal on the container doors."""
+
+SEAL_PRESENCE_UNSPECIFIED: SealPresence.ValueType  # 0
+"""Not observed (or not reported)."""
+SEAL_PRESENCE_PRESENT: SealPresence.ValueType  # 1
+"""A seal was seen."""
+SEAL_PRESENCE_ABSENT: SealPresence.ValueType  # 2
+"""The camera looked and saw no seal."""
+Global___SealPresence: _TypeAlias = SealPresence  # noqa: Y015
+
+class _ContainerReadStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ContainerReadStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ContainerReadStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONTAINER_READ_STATUS_UNSPECIFIED: _ContainerReadStatus.ValueType  # 0
+    """Not set (input messages)."""
+    CONTAINER_READ_STATUS_VERIFIED: _ContainerReadStatus.ValueType  # 1
+    """Passes the ISO 6346 check digit as read."""
+    CONTAINER_READ_STATUS_CORRECTED: _ContainerReadStatus.ValueType  # 2
+    """Failed the check; one OCR correction stood out and was applied. Still unverified: good
+    enough to look the container up, never to open a barrier on.
+    """
+    CONTAINER_READ_STATUS_UNVERIFIED: _ContainerReadStatus.ValueType  # 3
+    """Failed the check; see the proposals."""
+    CONTAINER_READ_STATUS_CONFIRMED: _ContainerReadStatus.ValueType  # 4
+    """An officer confirmed the number."""
+
+class ContainerReadStatus(_ContainerReadStatus, metaclass=_ContainerReadStatusEnumTypeWrapper):
+    """How far a container number read can be trusted."""
+
+CONTAINER_READ_STATUS_UNSPECIFIED: ContainerReadStatus.ValueType  # 0
+"""Not set (input messages)."""
+CONTAINER_READ_STATUS_VERIFIED: ContainerReadStatus.ValueType  # 1
+"""Passes the ISO 6346 check digit as read."""
+CONTAINER_READ_STATUS_CORRECTED: ContainerReadStatus.ValueType  # 2
+"""Failed the check; one OCR correction stood out and was applied. Still unverified: good
+enough to look the container up, never to open a barrier on.
+"""
+CONTAINER_READ_STATUS_UNVERIFIED: ContainerReadStatus.ValueType  # 3
+"""Failed the check; see the proposals."""
+CONTAINER_READ_STATUS_CONFIRMED: ContainerReadStatus.ValueType  # 4
+"""An officer confirmed the number."""
+Global___ContainerReadStatus: _TypeAlias = ContainerReadStatus  # noqa: Y015
+
+class _PlateKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PlateKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PlateKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PLATE_KIND_UNSPECIFIED: _PlateKind.ValueType  # 0
+    """Not set (input messages)."""
+    PLATE_KIND_VN_VEHICLE: _PlateKind.ValueType  # 1
+    """Vietnamese car, truck or trailer plate, e.g. "51C-123.45"."""
+    PLATE_KIND_VN_MOTORBIKE: _PlateKind.ValueType  # 2
+    """Vietnamese motorbike plate, e.g. "29-B1 123.45"."""
+    PLATE_KIND_CN_VEHICLE: _PlateKind.ValueType  # 3
+    """Chinese vehicle plate."""
+    PLATE_KIND_AS_READ: _PlateKind.ValueType  # 4
+    """Unknown grammar (e.g. Lao or Cambodian plates): kept as read, with the country."""
+
+class PlateKind(_PlateKind, metaclass=_PlateKindEnumTypeWrapper):
+    """Which grammar a plate was recognised by."""
+
+PLATE_KIND_UNSPECIFIED: PlateKind.ValueType  # 0
+"""Not set (input messages)."""
+PLATE_KIND_VN_VEHICLE: PlateKind.ValueType  # 1
+"""Vietnamese car, truck or trailer plate, e.g. "51C-123.45"."""
+PLATE_KIND_VN_MOTORBIKE: PlateKind.ValueType  # 2
+"""Vietnamese motorbike plate, e.g. "29-B1 123.45"."""
+PLATE_KIND_CN_VEHICLE: PlateKind.ValueType  # 3
+"""Chinese vehicle plate."""
+PLATE_KIND_AS_READ: PlateKind.ValueType  # 4
+"""Unknown grammar (e.g. Lao or Cambodian plates): kept as read, with the country."""
+Global___PlateKind: _TypeAlias = PlateKind  # noqa: Y015
+
+class _PassageState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PassageStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PassageState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PASSAGE_STATE_UNSPECIFIED: _PassageState.ValueType  # 0
+    """Not set."""
+    PASSAGE_STATE_ASSEMBLING: _PassageState.ValueType  # 1
+    """Still taking camera reads and scale readings."""
+    PASSAGE_STATE_CLOSED: _PassageState.ValueType  # 2
+    """Closed; being processed."""
+    PASSAGE_STATE_PROCESSED: _PassageState.ValueType  # 3
+    """Closed and processed: weight checked, watchlists screened, at an exit the barrier decided."""
+
+class PassageState(_PassageState, metaclass=_PassageStateEnumTypeWrapper):
+    """Where a passage stands."""
+
+PASSAGE_STATE_UNSPECIFIED: PassageState.ValueType  # 0
+"""Not set."""
+PASSAGE_STATE_ASSEMBLING: PassageState.ValueType  # 1
+"""Still taking camera reads and scale readings."""
+PASSAGE_STATE_CLOSED: PassageState.ValueType  # 2
+"""Closed; being processed."""
+PASSAGE_STATE_PROCESSED: PassageState.ValueType  # 3
+"""Closed and processed: weight checked, watchlists screened, at an exit the barrier decided."""
+Global___PassageState: _TypeAlias = PassageState  # noqa: Y015
+
+class _BarrierAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _BarrierActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BarrierAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    BARRIER_ACTION_UNSPECIFIED: _BarrierAction.ValueType  # 0
+    """Not set."""
+    BARRIER_ACTION_OPEN: _BarrierAction.ValueType  # 1
+    """Open the barrier."""
+    BARRIER_ACTION_HOLD: _BarrierAction.ValueType  # 2
+    """Keep the barrier closed."""
+
+class BarrierAction(_BarrierAction, metaclass=_BarrierActionEnumTypeWrapper):
+    """What the barrier does."""
+
+BARRIER_ACTION_UNSPECIFIED: BarrierAction.ValueType  # 0
+"""Not set."""
+BARRIER_ACTION_OPEN: BarrierAction.ValueType  # 1
+"""Open the barrier."""
+BARRIER_ACTION_HOLD: BarrierAction.ValueType  # 2
+"""Keep the barrier closed."""
+Global___BarrierAction: _TypeAlias = BarrierAction  # noqa: Y015
+
+class _WeightOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WeightOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WeightOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WEIGHT_OUTCOME_UNSPECIFIED: _WeightOutcome.ValueType  # 0
+    """Not set."""
+    WEIGHT_OUTCOME_WITHIN_TOLERANCE: _WeightOutcome.ValueType  # 1
+    """Net weight within the tolerance of the declared weight."""
+    WEIGHT_OUTCOME_DISCREPANCY: _WeightOutcome.ValueType  # 2
+    """Net weight beyond the tolerance: a WEIGHT_DISCREPANCY alert."""
+    WEIGHT_OUTCOME_NOT_CHECKED: _WeightOutcome.ValueType  # 3
+    """Not checked: gross, tare or declared weight missing (see `missing`)."""
+
+class WeightOutcome(_WeightOutcome, metaclass=_WeightOutcomeEnumTypeWrapper):
+    """Result of the weight check."""
+
+WEIGHT_OUTCOME_UNSPECIFIED: WeightOutcome.ValueType  # 0
+"""Not set."""
+WEIGHT_OUTCOME_WITHIN_TOLERANCE: WeightOutcome.ValueType  # 1
+"""Net weight within the tolerance of the declared weight."""
+WEIGHT_OUTCOME_DISCREPANCY: WeightOutcome.ValueType  # 2
+"""Net weight beyond the tolerance: a WEIGHT_DISCREPANCY alert."""
+WEIGHT_OUTCOME_NOT_CHECKED: WeightOutcome.ValueType  # 3
+"""Not checked: gross, tare or declared weight missing (see `missing`)."""
+Global___WeightOutcome: _TypeAlias = WeightOutcome  # noqa: Y015
+
+class _TareSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TareSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TareSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TARE_SOURCE_UNSPECIFIED: _TareSource.ValueType  # 0
+    """No tare."""
+    TARE_SOURCE_LAST_EMPTY_WEIGHING: _TareSource.ValueType  # 1
+    """The vehicle's last empty weighing on a suite scale."""
+    TARE_SOURCE_DECLARED: _TareSource.ValueType  # 2
+    """The tare declared on the declaration."""
+
+class TareSource(_TareSource, metaclass=_TareSourceEnumTypeWrapper):
+    """Where the vehicle tare came from."""
+
+TARE_SOURCE_UNSPECIFIED: TareSource.ValueType  # 0
+"""No tare."""
+TARE_SOURCE_LAST_EMPTY_WEIGHING: TareSource.ValueType  # 1
+"""The vehicle's last empty weighing on a suite scale."""
+TARE_SOURCE_DECLARED: TareSource.ValueType  # 2
+"""The tare declared on the declaration."""
+Global___TareSource: _TypeAlias = TareSource  # noqa: Y015
+
+class _WatchKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WatchKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WatchKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WATCH_KIND_UNSPECIFIED: _WatchKind.ValueType  # 0
+    """Not set: rejected on create."""
+    WATCH_KIND_PLATE: _WatchKind.ValueType  # 1
+    """A licence plate (compared without separators and case)."""
+    WATCH_KIND_CONTAINER: _WatchKind.ValueType  # 2
+    """A container number (ISO 6346, validated)."""
+    WATCH_KIND_DECLARANT: _WatchKind.ValueType  # 3
+    """A declarant's tax code (10 digits; matches its 13-digit branches too)."""
+
+class WatchKind(_WatchKind, metaclass=_WatchKindEnumTypeWrapper):
+    """What a watchlist entry lists."""
+
+WATCH_KIND_UNSPECIFIED: WatchKind.ValueType  # 0
+"""Not set: rejected on create."""
+WATCH_KIND_PLATE: WatchKind.ValueType  # 1
+"""A licence plate (compared without separators and case)."""
+WATCH_KIND_CONTAINER: WatchKind.ValueType  # 2
+"""A container number (ISO 6346, validated)."""
+WATCH_KIND_DECLARANT: WatchKind.ValueType  # 3
+"""A declarant's tax code (10 digits; matches its 13-digit branches too)."""
+Global___WatchKind: _TypeAlias = WatchKind  # noqa: Y015
+
+class _WatchAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WatchActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WatchAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WATCH_ACTION_UNSPECIFIED: _WatchAction.ValueType  # 0
+    """Not set: HOLD."""
+    WATCH_ACTION_HOLD: _WatchAction.ValueType  # 1
+    """Hold the exit barrier and alert."""
+    WATCH_ACTION_ALERT: _WatchAction.ValueType  # 2
+    """Alert only."""
+
+class WatchAction(_WatchAction, metaclass=_WatchActionEnumTypeWrapper):
+    """What a watchlist hit does at an exit."""
+
+WATCH_ACTION_UNSPECIFIED: WatchAction.ValueType  # 0
+"""Not set: HOLD."""
+WATCH_ACTION_HOLD: WatchAction.ValueType  # 1
+"""Hold the exit barrier and alert."""
+WATCH_ACTION_ALERT: WatchAction.ValueType  # 2
+"""Alert only."""
+Global___WatchAction: _TypeAlias = WatchAction  # noqa: Y015
 
 @_typing.final
 class Site(_message.Message):
@@ -305,3 +606,1769 @@ class WatchAlertsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WatchAlertsResponse: _TypeAlias = WatchAlertsResponse  # noqa: Y015
+
+@_typing.final
+class Gate(_message.Message):
+    """An entrance of a site with one or more lanes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "sites/{site_id}/gates/{gate_id}". Output only."""
+    display_name: _builtins.str
+    """Human name, for example "Gate 2". Required."""
+    @_builtins.property
+    def location(self) -> _geo_pb2.GeoPoint:
+        """Position of the gate. Optional (the site's position is used when absent)."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the gate was registered. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        location: _geo_pb2.GeoPoint | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "location", b"location"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "display_name", b"display_name", "location", b"location", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Gate: _TypeAlias = Gate  # noqa: Y015
+
+@_typing.final
+class Lane(_message.Message):
+    """One lane of a gate, with its direction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    DIRECTION_FIELD_NUMBER: _builtins.int
+    COUNTRY_HINT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "sites/{site_id}/gates/{gate_id}/lanes/{lane_id}". Output only."""
+    display_name: _builtins.str
+    """Human name, for example "Exit 1". Required."""
+    direction: Global___LaneDirection.ValueType
+    """Entry or exit. Required."""
+    country_hint: _builtins.str
+    """ISO 3166-1 alpha-2 country given to plates read here that fit no known grammar (for
+    example "KH" at Mộc Bài). Defaults to the site's country.
+    """
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the lane was registered. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        direction: Global___LaneDirection.ValueType = ...,
+        country_hint: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_hint", b"country_hint", "create_time", b"create_time", "direction", b"direction", "display_name", b"display_name", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Lane: _TypeAlias = Lane  # noqa: Y015
+
+@_typing.final
+class Camera(_message.Message):
+    """A camera installed at a site."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    STREAM_ADDRESS_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    LANE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "sites/{site_id}/cameras/{camera_id}". Output only."""
+    display_name: _builtins.str
+    """Human name. Required."""
+    kind: Global___CameraKind.ValueType
+    """What the camera is for. Required."""
+    stream_address: _builtins.str
+    """Video stream address, for example "rtsp://10.1.2.3/stream1". Optional."""
+    lane: _builtins.str
+    """The lane the camera watches ("sites/{site}/gates/{gate}/lanes/{lane}" of the same site).
+    Required for GATE_OCR cameras.
+    """
+    @_builtins.property
+    def position(self) -> _geo_pb2.GeoPoint:
+        """Where the camera stands. Optional."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the camera was registered. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        kind: Global___CameraKind.ValueType = ...,
+        stream_address: _builtins.str = ...,
+        position: _geo_pb2.GeoPoint | None = ...,
+        lane: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "display_name", b"display_name", "kind", b"kind", "lane", b"lane", "name", b"name", "position", b"position", "stream_address", b"stream_address"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Camera: _TypeAlias = Camera  # noqa: Y015
+
+@_typing.final
+class Declaration(_message.Message):
+    """A declaration presented at the gate (read from its barcode at the kiosk)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    DECLARANT_TAX_CODE_FIELD_NUMBER: _builtins.int
+    DECLARED_GOODS_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    DECLARED_VEHICLE_TARE_KG_FIELD_NUMBER: _builtins.int
+    DECLARED_CONTAINERS_TARE_KG_FIELD_NUMBER: _builtins.int
+    reference: _builtins.str
+    """Declaration (tờ khai) number. Required when a declaration is given."""
+    declarant_tax_code: _builtins.str
+    """Declarant's tax code (10 or 13 digits). Optional."""
+    declared_goods_weight_kg: _builtins.float
+    """Declared gross weight of the goods in kg. Optional; needed for the weight check."""
+    declared_vehicle_tare_kg: _builtins.float
+    """Declared vehicle tare in kg, used when the vehicle has no recent empty weighing. Optional."""
+    declared_containers_tare_kg: _builtins.float
+    """Declared tare of the containers carried, in kg. Optional (0)."""
+    def __init__(
+        self,
+        *,
+        reference: _builtins.str = ...,
+        declarant_tax_code: _builtins.str = ...,
+        declared_goods_weight_kg: _builtins.float | None = ...,
+        declared_vehicle_tare_kg: _builtins.float | None = ...,
+        declared_containers_tare_kg: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_declared_goods_weight_kg", b"_declared_goods_weight_kg", "_declared_vehicle_tare_kg", b"_declared_vehicle_tare_kg", "declared_goods_weight_kg", b"declared_goods_weight_kg", "declared_vehicle_tare_kg", b"declared_vehicle_tare_kg"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_declared_goods_weight_kg", b"_declared_goods_weight_kg", "_declared_vehicle_tare_kg", b"_declared_vehicle_tare_kg", "declarant_tax_code", b"declarant_tax_code", "declared_containers_tare_kg", b"declared_containers_tare_kg", "declared_goods_weight_kg", b"declared_goods_weight_kg", "declared_vehicle_tare_kg", b"declared_vehicle_tare_kg", "reference", b"reference"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__declared_goods_weight_kg: _TypeAlias = _typing.Literal["declared_goods_weight_kg"]  # noqa: Y015
+    _WhichOneofArgType__declared_goods_weight_kg: _TypeAlias = _typing.Literal["_declared_goods_weight_kg", b"_declared_goods_weight_kg"]  # noqa: Y015
+    _WhichOneofReturnType__declared_vehicle_tare_kg: _TypeAlias = _typing.Literal["declared_vehicle_tare_kg"]  # noqa: Y015
+    _WhichOneofArgType__declared_vehicle_tare_kg: _TypeAlias = _typing.Literal["_declared_vehicle_tare_kg", b"_declared_vehicle_tare_kg"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__declared_goods_weight_kg) -> _WhichOneofReturnType__declared_goods_weight_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__declared_vehicle_tare_kg) -> _WhichOneofReturnType__declared_vehicle_tare_kg | None: ...
+
+Global___Declaration: _TypeAlias = Declaration  # noqa: Y015
+
+@_typing.final
+class PlateRead(_message.Message):
+    """A licence plate read."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
+    COUNTRY_CODE_FIELD_NUMBER: _builtins.int
+    NORMALISED_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    """The text as read. Required."""
+    confidence: _builtins.float
+    """OCR confidence in [0, 1]."""
+    country_code: _builtins.str
+    """Input: the country the camera recognised, if any (else the lane's hint). Output: the
+    country the plate was attributed to.
+    """
+    normalised: _builtins.str
+    """Canonical text ("51C-123.45"), or the cleaned read for unknown grammars. Output only."""
+    kind: Global___PlateKind.ValueType
+    """The grammar that recognised it. Output only."""
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        confidence: _builtins.float = ...,
+        country_code: _builtins.str = ...,
+        normalised: _builtins.str = ...,
+        kind: Global___PlateKind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "country_code", b"country_code", "kind", b"kind", "normalised", b"normalised", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlateRead: _TypeAlias = PlateRead  # noqa: Y015
+
+@_typing.final
+class ContainerRead(_message.Message):
+    """One container number read."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    PROPOSALS_FIELD_NUMBER: _builtins.int
+    PROBLEM_FIELD_NUMBER: _builtins.int
+    CONFIRMED_BY_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    """The text as read, for example "CSQU3O54383". Required."""
+    confidence: _builtins.float
+    """OCR confidence in [0, 1]."""
+    status: Global___ContainerReadStatus.ValueType
+    """How far it can be trusted. Output only."""
+    problem: _builtins.str
+    """Why the read as such fails ISO 6346; empty when it passes. Output only."""
+    confirmed_by: _builtins.str
+    """Officer who confirmed the number (CONFIRMED). Output only."""
+    @_builtins.property
+    def number(self) -> _container_pb2.ContainerNumber:
+        """The validated (VERIFIED, CONFIRMED) or auto-corrected (CORRECTED) number. Output only;
+        empty when UNVERIFIED.
+        """
+
+    @_builtins.property
+    def proposals(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Valid numbers the read may be a misreading of, fewest OCR substitutions first. Output only."""
+
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        confidence: _builtins.float = ...,
+        status: Global___ContainerReadStatus.ValueType = ...,
+        number: _container_pb2.ContainerNumber | None = ...,
+        proposals: _abc.Iterable[_builtins.str] | None = ...,
+        problem: _builtins.str = ...,
+        confirmed_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["number", b"number"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "confirmed_by", b"confirmed_by", "number", b"number", "problem", b"problem", "proposals", b"proposals", "status", b"status", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContainerRead: _TypeAlias = ContainerRead  # noqa: Y015
+
+@_typing.final
+class RecognitionEvent(_message.Message):
+    """What a recognition camera reported at one instant on one lane."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    CAMERA_FIELD_NUMBER: _builtins.int
+    OBSERVE_TIME_FIELD_NUMBER: _builtins.int
+    PLATE_FIELD_NUMBER: _builtins.int
+    CONTAINERS_FIELD_NUMBER: _builtins.int
+    SEAL_PRESENCE_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_URI_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_SHA256_FIELD_NUMBER: _builtins.int
+    DECLARATION_FIELD_NUMBER: _builtins.int
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "{lane}/recognitionEvents/{event_id}". Output only."""
+    camera: _builtins.str
+    """The camera ("sites/{site}/cameras/{camera}", same site as the lane). Required."""
+    seal_presence: Global___SealPresence.ValueType
+    """Whether a seal was seen on the doors."""
+    snapshot: _builtins.bytes
+    """Snapshot image (JPEG or PNG). Input only, size-limited (CAMERA_MAX_SNAPSHOT_BYTES); stored
+    in the camera bucket under the lane and event.
+    """
+    snapshot_content_type: _builtins.str
+    """Media type of `snapshot`: "image/jpeg" (default) or "image/png"."""
+    snapshot_uri: _builtins.str
+    """Short-lived URL to read the snapshot. Output only; empty without a snapshot."""
+    snapshot_sha256: _builtins.str
+    """SHA-256 (hex) of the stored snapshot. Output only."""
+    passage: _builtins.str
+    """The passage the event joined. Output only."""
+    @_builtins.property
+    def observe_time(self) -> _timestamp_pb2.Timestamp:
+        """When the camera saw it (device clock). Required."""
+
+    @_builtins.property
+    def plate(self) -> Global___PlateRead:
+        """The plate read, if any."""
+
+    @_builtins.property
+    def containers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContainerRead]:
+        """Container numbers read (0, 1 or 2 on a chassis)."""
+
+    @_builtins.property
+    def declaration(self) -> Global___Declaration:
+        """The declaration the driver presented, if read at this event."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the service recorded it. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        camera: _builtins.str = ...,
+        observe_time: _timestamp_pb2.Timestamp | None = ...,
+        plate: Global___PlateRead | None = ...,
+        containers: _abc.Iterable[Global___ContainerRead] | None = ...,
+        seal_presence: Global___SealPresence.ValueType = ...,
+        snapshot: _builtins.bytes = ...,
+        snapshot_content_type: _builtins.str = ...,
+        snapshot_uri: _builtins.str = ...,
+        snapshot_sha256: _builtins.str = ...,
+        declaration: Global___Declaration | None = ...,
+        passage: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "declaration", b"declaration", "observe_time", b"observe_time", "plate", b"plate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["camera", b"camera", "containers", b"containers", "create_time", b"create_time", "declaration", b"declaration", "name", b"name", "observe_time", b"observe_time", "passage", b"passage", "plate", b"plate", "seal_presence", b"seal_presence", "snapshot", b"snapshot", "snapshot_content_type", b"snapshot_content_type", "snapshot_sha256", b"snapshot_sha256", "snapshot_uri", b"snapshot_uri"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecognitionEvent: _TypeAlias = RecognitionEvent  # noqa: Y015
+
+@_typing.final
+class ScaleReading(_message.Message):
+    """One truck scale reading on a lane."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SCALE_ID_FIELD_NUMBER: _builtins.int
+    MEASURE_TIME_FIELD_NUMBER: _builtins.int
+    GROSS_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    STABLE_FIELD_NUMBER: _builtins.int
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "{lane}/scaleReadings/{event_id}". Output only."""
+    scale_id: _builtins.str
+    """Identifier of the scale on the lane. Required."""
+    gross_weight_kg: _builtins.float
+    """Gross weight in kg, finite and not negative."""
+    stable: _builtins.bool
+    """True when the scale reported the reading settled; only stable readings count."""
+    passage: _builtins.str
+    """The passage the reading joined. Output only."""
+    @_builtins.property
+    def measure_time(self) -> _timestamp_pb2.Timestamp:
+        """When the scale measured it (device clock). Required."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the service recorded it. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        scale_id: _builtins.str = ...,
+        measure_time: _timestamp_pb2.Timestamp | None = ...,
+        gross_weight_kg: _builtins.float = ...,
+        stable: _builtins.bool = ...,
+        passage: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "measure_time", b"measure_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "gross_weight_kg", b"gross_weight_kg", "measure_time", b"measure_time", "name", b"name", "passage", b"passage", "scale_id", b"scale_id", "stable", b"stable"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScaleReading: _TypeAlias = ScaleReading  # noqa: Y015
+
+@_typing.final
+class WeightCheck(_message.Message):
+    """The weight check of a passage: net = gross - vehicle tare - containers' tare, against the
+    declared goods weight.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    GROSS_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    TARE_KG_FIELD_NUMBER: _builtins.int
+    TARE_SOURCE_FIELD_NUMBER: _builtins.int
+    TARE_TIME_FIELD_NUMBER: _builtins.int
+    CONTAINERS_TARE_KG_FIELD_NUMBER: _builtins.int
+    DECLARED_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    NET_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    DIFFERENCE_KG_FIELD_NUMBER: _builtins.int
+    ALLOWED_DIFFERENCE_KG_FIELD_NUMBER: _builtins.int
+    MISSING_FIELD_NUMBER: _builtins.int
+    outcome: Global___WeightOutcome.ValueType
+    """The result."""
+    gross_weight_kg: _builtins.float
+    """Gross weight (last stable reading), when there is one."""
+    tare_kg: _builtins.float
+    """Vehicle tare used, when there is one."""
+    tare_source: Global___TareSource.ValueType
+    """Where the tare came from."""
+    containers_tare_kg: _builtins.float
+    """Declared containers' tare subtracted."""
+    declared_weight_kg: _builtins.float
+    """Declared goods weight, when declared."""
+    net_weight_kg: _builtins.float
+    """Net weight, when checked."""
+    difference_kg: _builtins.float
+    """Net minus declared, when checked."""
+    allowed_difference_kg: _builtins.float
+    """Largest difference that is not a finding, when checked."""
+    @_builtins.property
+    def tare_time(self) -> _timestamp_pb2.Timestamp:
+        """When the empty weighing used as tare was taken."""
+
+    @_builtins.property
+    def missing(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Inputs that were missing ("gross", "tare", "declared") when NOT_CHECKED."""
+
+    def __init__(
+        self,
+        *,
+        outcome: Global___WeightOutcome.ValueType = ...,
+        gross_weight_kg: _builtins.float | None = ...,
+        tare_kg: _builtins.float | None = ...,
+        tare_source: Global___TareSource.ValueType = ...,
+        tare_time: _timestamp_pb2.Timestamp | None = ...,
+        containers_tare_kg: _builtins.float = ...,
+        declared_weight_kg: _builtins.float | None = ...,
+        net_weight_kg: _builtins.float | None = ...,
+        difference_kg: _builtins.float | None = ...,
+        allowed_difference_kg: _builtins.float | None = ...,
+        missing: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allowed_difference_kg", b"_allowed_difference_kg", "_declared_weight_kg", b"_declared_weight_kg", "_difference_kg", b"_difference_kg", "_gross_weight_kg", b"_gross_weight_kg", "_net_weight_kg", b"_net_weight_kg", "_tare_kg", b"_tare_kg", "allowed_difference_kg", b"allowed_difference_kg", "declared_weight_kg", b"declared_weight_kg", "difference_kg", b"difference_kg", "gross_weight_kg", b"gross_weight_kg", "net_weight_kg", b"net_weight_kg", "tare_kg", b"tare_kg", "tare_time", b"tare_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allowed_difference_kg", b"_allowed_difference_kg", "_declared_weight_kg", b"_declared_weight_kg", "_difference_kg", b"_difference_kg", "_gross_weight_kg", b"_gross_weight_kg", "_net_weight_kg", b"_net_weight_kg", "_tare_kg", b"_tare_kg", "allowed_difference_kg", b"allowed_difference_kg", "containers_tare_kg", b"containers_tare_kg", "declared_weight_kg", b"declared_weight_kg", "difference_kg", b"difference_kg", "gross_weight_kg", b"gross_weight_kg", "missing", b"missing", "net_weight_kg", b"net_weight_kg", "outcome", b"outcome", "tare_kg", b"tare_kg", "tare_source", b"tare_source", "tare_time", b"tare_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__allowed_difference_kg: _TypeAlias = _typing.Literal["allowed_difference_kg"]  # noqa: Y015
+    _WhichOneofArgType__allowed_difference_kg: _TypeAlias = _typing.Literal["_allowed_difference_kg", b"_allowed_difference_kg"]  # noqa: Y015
+    _WhichOneofReturnType__declared_weight_kg: _TypeAlias = _typing.Literal["declared_weight_kg"]  # noqa: Y015
+    _WhichOneofArgType__declared_weight_kg: _TypeAlias = _typing.Literal["_declared_weight_kg", b"_declared_weight_kg"]  # noqa: Y015
+    _WhichOneofReturnType__difference_kg: _TypeAlias = _typing.Literal["difference_kg"]  # noqa: Y015
+    _WhichOneofArgType__difference_kg: _TypeAlias = _typing.Literal["_difference_kg", b"_difference_kg"]  # noqa: Y015
+    _WhichOneofReturnType__gross_weight_kg: _TypeAlias = _typing.Literal["gross_weight_kg"]  # noqa: Y015
+    _WhichOneofArgType__gross_weight_kg: _TypeAlias = _typing.Literal["_gross_weight_kg", b"_gross_weight_kg"]  # noqa: Y015
+    _WhichOneofReturnType__net_weight_kg: _TypeAlias = _typing.Literal["net_weight_kg"]  # noqa: Y015
+    _WhichOneofArgType__net_weight_kg: _TypeAlias = _typing.Literal["_net_weight_kg", b"_net_weight_kg"]  # noqa: Y015
+    _WhichOneofReturnType__tare_kg: _TypeAlias = _typing.Literal["tare_kg"]  # noqa: Y015
+    _WhichOneofArgType__tare_kg: _TypeAlias = _typing.Literal["_tare_kg", b"_tare_kg"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__allowed_difference_kg) -> _WhichOneofReturnType__allowed_difference_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__declared_weight_kg) -> _WhichOneofReturnType__declared_weight_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__difference_kg) -> _WhichOneofReturnType__difference_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__gross_weight_kg) -> _WhichOneofReturnType__gross_weight_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__net_weight_kg) -> _WhichOneofReturnType__net_weight_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__tare_kg) -> _WhichOneofReturnType__tare_kg | None: ...
+
+Global___WeightCheck: _TypeAlias = WeightCheck  # noqa: Y015
+
+@_typing.final
+class HoldReason(_message.Message):
+    """One reason for a hold."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Stable code: PLATE_NOT_READ, WATCHLIST_PLATE, WATCHLIST_CONTAINER, WATCHLIST_DECLARANT,
+    CONTAINER_NUMBER_UNVERIFIED, CONTAINER_NUMBER_AUTO_CORRECTED, SCAN_HOLD_OPEN,
+    SCAN_STATUS_UNKNOWN, SEAL_NOT_INTACT, SEAL_NOT_ARRIVED, SEAL_STATUS_UNKNOWN.
+    """
+    subject: _builtins.str
+    """What it is about: a container number, a plate or the passage."""
+    text: _builtins.str
+    """One sentence for a person."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "subject", b"subject", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldReason: _TypeAlias = HoldReason  # noqa: Y015
+
+@_typing.final
+class BarrierDecision(_message.Message):
+    """The barrier decision for an exit passage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    DECIDE_TIME_FIELD_NUMBER: _builtins.int
+    action: Global___BarrierAction.ValueType
+    """OPEN or HOLD."""
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___HoldReason]:
+        """Why it holds; empty when OPEN."""
+
+    @_builtins.property
+    def decide_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was decided."""
+
+    def __init__(
+        self,
+        *,
+        action: Global___BarrierAction.ValueType = ...,
+        reasons: _abc.Iterable[Global___HoldReason] | None = ...,
+        decide_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decide_time", b"decide_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "decide_time", b"decide_time", "reasons", b"reasons"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BarrierDecision: _TypeAlias = BarrierDecision  # noqa: Y015
+
+@_typing.final
+class BarrierOverride(_message.Message):
+    """A supervisor's override of a held barrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUPERVISOR_FIELD_NUMBER: _builtins.int
+    SUPERVISOR_NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    OVERRIDE_TIME_FIELD_NUMBER: _builtins.int
+    supervisor: _builtins.str
+    """Subject of the supervisor's token."""
+    supervisor_name: _builtins.str
+    """Name of the supervisor."""
+    reason: _builtins.str
+    """Why the barrier was opened."""
+    @_builtins.property
+    def override_time(self) -> _timestamp_pb2.Timestamp:
+        """When."""
+
+    def __init__(
+        self,
+        *,
+        supervisor: _builtins.str = ...,
+        supervisor_name: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        override_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["override_time", b"override_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["override_time", b"override_time", "reason", b"reason", "supervisor", b"supervisor", "supervisor_name", b"supervisor_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BarrierOverride: _TypeAlias = BarrierOverride  # noqa: Y015
+
+@_typing.final
+class Passage(_message.Message):
+    """One vehicle passing one lane: the reads and scale readings taken within the assembly window."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    LANE_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    DIRECTION_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    PLATE_FIELD_NUMBER: _builtins.int
+    CONTAINERS_FIELD_NUMBER: _builtins.int
+    SEAL_PRESENCE_FIELD_NUMBER: _builtins.int
+    RECOGNITION_EVENTS_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_URIS_FIELD_NUMBER: _builtins.int
+    SCALE_READINGS_FIELD_NUMBER: _builtins.int
+    DECLARATION_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    OVERRIDE_FIELD_NUMBER: _builtins.int
+    CLOSE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "{lane}/passages/{passage_id}". Output only."""
+    lane: _builtins.str
+    """The lane."""
+    site: _builtins.str
+    """The site."""
+    direction: Global___LaneDirection.ValueType
+    """Entry or exit (the lane's direction)."""
+    state: Global___PassageState.ValueType
+    """Where it stands."""
+    seal_presence: Global___SealPresence.ValueType
+    """PRESENT if any camera saw a seal, else ABSENT if any saw none."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Time of the first event (device clock)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Time of the last event (device clock)."""
+
+    @_builtins.property
+    def plate(self) -> Global___PlateRead:
+        """The most confident plate read; absent when no plate was read."""
+
+    @_builtins.property
+    def containers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContainerRead]:
+        """Container reads merged: one per container, the most trusted read of each."""
+
+    @_builtins.property
+    def recognition_events(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The recognition events of the passage."""
+
+    @_builtins.property
+    def snapshot_uris(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Short-lived URLs of the snapshots, in event order."""
+
+    @_builtins.property
+    def scale_readings(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The scale readings of the passage."""
+
+    @_builtins.property
+    def declaration(self) -> Global___Declaration:
+        """The declaration presented, if any."""
+
+    @_builtins.property
+    def weight(self) -> Global___WeightCheck:
+        """The weight check (set when processed)."""
+
+    @_builtins.property
+    def decision(self) -> Global___BarrierDecision:
+        """The barrier decision (exit passages, set when processed)."""
+
+    @_builtins.property
+    def override(self) -> Global___BarrierOverride:
+        """The supervisor's override, if any."""
+
+    @_builtins.property
+    def close_time(self) -> _timestamp_pb2.Timestamp:
+        """When the passage was closed."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        lane: _builtins.str = ...,
+        site: _builtins.str = ...,
+        direction: Global___LaneDirection.ValueType = ...,
+        state: Global___PassageState.ValueType = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        plate: Global___PlateRead | None = ...,
+        containers: _abc.Iterable[Global___ContainerRead] | None = ...,
+        seal_presence: Global___SealPresence.ValueType = ...,
+        recognition_events: _abc.Iterable[_builtins.str] | None = ...,
+        snapshot_uris: _abc.Iterable[_builtins.str] | None = ...,
+        scale_readings: _abc.Iterable[_builtins.str] | None = ...,
+        declaration: Global___Declaration | None = ...,
+        weight: Global___WeightCheck | None = ...,
+        decision: Global___BarrierDecision | None = ...,
+        override: Global___BarrierOverride | None = ...,
+        close_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "decision", b"decision", "declaration", b"declaration", "end_time", b"end_time", "override", b"override", "plate", b"plate", "start_time", b"start_time", "weight", b"weight"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "containers", b"containers", "decision", b"decision", "declaration", b"declaration", "direction", b"direction", "end_time", b"end_time", "lane", b"lane", "name", b"name", "override", b"override", "plate", b"plate", "recognition_events", b"recognition_events", "scale_readings", b"scale_readings", "seal_presence", b"seal_presence", "site", b"site", "snapshot_uris", b"snapshot_uris", "start_time", b"start_time", "state", b"state", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Passage: _TypeAlias = Passage  # noqa: Y015
+
+@_typing.final
+class BarrierCommand(_message.Message):
+    """A command sent to a lane's barrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    ISSUED_BY_FIELD_NUMBER: _builtins.int
+    ISSUE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "{lane}/barrierCommands/{command_id}". Output only."""
+    passage: _builtins.str
+    """The passage it is for."""
+    action: Global___BarrierAction.ValueType
+    """OPEN or HOLD."""
+    issued_by: _builtins.str
+    """Who issued it: "system" or the supervisor's subject."""
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reason codes of a HOLD, or "SUPERVISOR_OVERRIDE"."""
+
+    @_builtins.property
+    def issue_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was issued."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        passage: _builtins.str = ...,
+        action: Global___BarrierAction.ValueType = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+        issued_by: _builtins.str = ...,
+        issue_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["issue_time", b"issue_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "issue_time", b"issue_time", "issued_by", b"issued_by", "name", b"name", "passage", b"passage", "reasons", b"reasons"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BarrierCommand: _TypeAlias = BarrierCommand  # noqa: Y015
+
+@_typing.final
+class WatchlistEntry(_message.Message):
+    """A plate, container or declarant under watch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    LISTED_BY_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "watchlistEntries/{entry_id}". Output only."""
+    kind: Global___WatchKind.ValueType
+    """What is listed. Required."""
+    value: _builtins.str
+    """The plate, container number or tax code. Required; validated for its kind."""
+    key: _builtins.str
+    """The normalised value hits are compared by. Output only."""
+    reason: _builtins.str
+    """Why it is listed. Required."""
+    action: Global___WatchAction.ValueType
+    """What a hit does at an exit (default HOLD)."""
+    severity: _alert_pb2.Severity.ValueType
+    """Severity of the hit's alert (default CRITICAL)."""
+    listed_by: _builtins.str
+    """Who listed it. Output only."""
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was listed. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: Global___WatchKind.ValueType = ...,
+        value: _builtins.str = ...,
+        key: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        action: Global___WatchAction.ValueType = ...,
+        severity: _alert_pb2.Severity.ValueType = ...,
+        listed_by: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_time", b"create_time", "key", b"key", "kind", b"kind", "listed_by", b"listed_by", "name", b"name", "reason", b"reason", "severity", b"severity", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchlistEntry: _TypeAlias = WatchlistEntry  # noqa: Y015
+
+@_typing.final
+class CreateGateRequest(_message.Message):
+    """Request of CreateGate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    GATE_ID_FIELD_NUMBER: _builtins.int
+    GATE_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The site: "sites/{site_id}". Required."""
+    gate_id: _builtins.str
+    """Identifier that becomes the last part of the name (AIP-122 id rules). Required."""
+    @_builtins.property
+    def gate(self) -> Global___Gate:
+        """The gate to create. `name` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        gate_id: _builtins.str = ...,
+        gate: Global___Gate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["gate", b"gate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["gate", b"gate", "gate_id", b"gate_id", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateGateRequest: _TypeAlias = CreateGateRequest  # noqa: Y015
+
+@_typing.final
+class CreateGateResponse(_message.Message):
+    """Response of CreateGate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def gate(self) -> Global___Gate:
+        """The created gate."""
+
+    def __init__(
+        self,
+        *,
+        gate: Global___Gate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["gate", b"gate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["gate", b"gate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateGateResponse: _TypeAlias = CreateGateResponse  # noqa: Y015
+
+@_typing.final
+class ListGatesRequest(_message.Message):
+    """Request of ListGates."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The site: "sites/{site_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGatesRequest: _TypeAlias = ListGatesRequest  # noqa: Y015
+
+@_typing.final
+class ListGatesResponse(_message.Message):
+    """Response of ListGates."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GATES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def gates(self) -> _containers.RepeatedCompositeFieldContainer[Global___Gate]:
+        """The page of gates."""
+
+    def __init__(
+        self,
+        *,
+        gates: _abc.Iterable[Global___Gate] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["gates", b"gates", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGatesResponse: _TypeAlias = ListGatesResponse  # noqa: Y015
+
+@_typing.final
+class CreateLaneRequest(_message.Message):
+    """Request of CreateLane."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    LANE_ID_FIELD_NUMBER: _builtins.int
+    LANE_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The gate: "sites/{site_id}/gates/{gate_id}". Required."""
+    lane_id: _builtins.str
+    """Identifier that becomes the last part of the name (AIP-122 id rules). Required."""
+    @_builtins.property
+    def lane(self) -> Global___Lane:
+        """The lane to create. `name` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        lane_id: _builtins.str = ...,
+        lane: Global___Lane | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "lane_id", b"lane_id", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateLaneRequest: _TypeAlias = CreateLaneRequest  # noqa: Y015
+
+@_typing.final
+class CreateLaneResponse(_message.Message):
+    """Response of CreateLane."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LANE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def lane(self) -> Global___Lane:
+        """The created lane."""
+
+    def __init__(
+        self,
+        *,
+        lane: Global___Lane | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateLaneResponse: _TypeAlias = CreateLaneResponse  # noqa: Y015
+
+@_typing.final
+class ListLanesRequest(_message.Message):
+    """Request of ListLanes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The gate: "sites/{site_id}/gates/{gate_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListLanesRequest: _TypeAlias = ListLanesRequest  # noqa: Y015
+
+@_typing.final
+class ListLanesResponse(_message.Message):
+    """Response of ListLanes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LANES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def lanes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Lane]:
+        """The page of lanes."""
+
+    def __init__(
+        self,
+        *,
+        lanes: _abc.Iterable[Global___Lane] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lanes", b"lanes", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListLanesResponse: _TypeAlias = ListLanesResponse  # noqa: Y015
+
+@_typing.final
+class CreateCameraRequest(_message.Message):
+    """Request of CreateCamera."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    CAMERA_ID_FIELD_NUMBER: _builtins.int
+    CAMERA_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The site: "sites/{site_id}". Required."""
+    camera_id: _builtins.str
+    """Identifier that becomes the last part of the name (AIP-122 id rules). Required."""
+    @_builtins.property
+    def camera(self) -> Global___Camera:
+        """The camera to create. `name` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        camera_id: _builtins.str = ...,
+        camera: Global___Camera | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["camera", b"camera"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["camera", b"camera", "camera_id", b"camera_id", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCameraRequest: _TypeAlias = CreateCameraRequest  # noqa: Y015
+
+@_typing.final
+class CreateCameraResponse(_message.Message):
+    """Response of CreateCamera."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CAMERA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def camera(self) -> Global___Camera:
+        """The created camera."""
+
+    def __init__(
+        self,
+        *,
+        camera: Global___Camera | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["camera", b"camera"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["camera", b"camera"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCameraResponse: _TypeAlias = CreateCameraResponse  # noqa: Y015
+
+@_typing.final
+class ListCamerasRequest(_message.Message):
+    """Request of ListCameras."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The site: "sites/{site_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCamerasRequest: _TypeAlias = ListCamerasRequest  # noqa: Y015
+
+@_typing.final
+class ListCamerasResponse(_message.Message):
+    """Response of ListCameras."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CAMERAS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def cameras(self) -> _containers.RepeatedCompositeFieldContainer[Global___Camera]:
+        """The page of cameras."""
+
+    def __init__(
+        self,
+        *,
+        cameras: _abc.Iterable[Global___Camera] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cameras", b"cameras", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCamerasResponse: _TypeAlias = ListCamerasResponse  # noqa: Y015
+
+@_typing.final
+class RecordRecognitionEventRequest(_message.Message):
+    """Request of RecordRecognitionEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    RECOGNITION_EVENT_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The lane: "sites/{site}/gates/{gate}/lanes/{lane}". Required."""
+    event_id: _builtins.str
+    """The device's own event identifier (AIP-122 id rules): retries with the same id are
+    answered with the stored event. Required.
+    """
+    @_builtins.property
+    def recognition_event(self) -> Global___RecognitionEvent:
+        """The event. Output-only fields are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        recognition_event: Global___RecognitionEvent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["recognition_event", b"recognition_event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "parent", b"parent", "recognition_event", b"recognition_event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordRecognitionEventRequest: _TypeAlias = RecordRecognitionEventRequest  # noqa: Y015
+
+@_typing.final
+class RecordRecognitionEventResponse(_message.Message):
+    """Response of RecordRecognitionEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECOGNITION_EVENT_FIELD_NUMBER: _builtins.int
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def recognition_event(self) -> Global___RecognitionEvent:
+        """The stored event, with the checked reads."""
+
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The passage it joined, as it stands now."""
+
+    def __init__(
+        self,
+        *,
+        recognition_event: Global___RecognitionEvent | None = ...,
+        passage: Global___Passage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage", "recognition_event", b"recognition_event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage", "recognition_event", b"recognition_event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordRecognitionEventResponse: _TypeAlias = RecordRecognitionEventResponse  # noqa: Y015
+
+@_typing.final
+class RecordScaleReadingRequest(_message.Message):
+    """Request of RecordScaleReading."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SCALE_READING_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The lane: "sites/{site}/gates/{gate}/lanes/{lane}". Required."""
+    event_id: _builtins.str
+    """The device's own event identifier (AIP-122 id rules); retries are idempotent. Required."""
+    @_builtins.property
+    def scale_reading(self) -> Global___ScaleReading:
+        """The reading. Output-only fields are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        scale_reading: Global___ScaleReading | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scale_reading", b"scale_reading"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "parent", b"parent", "scale_reading", b"scale_reading"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordScaleReadingRequest: _TypeAlias = RecordScaleReadingRequest  # noqa: Y015
+
+@_typing.final
+class RecordScaleReadingResponse(_message.Message):
+    """Response of RecordScaleReading."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCALE_READING_FIELD_NUMBER: _builtins.int
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scale_reading(self) -> Global___ScaleReading:
+        """The stored reading."""
+
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The passage it joined, as it stands now."""
+
+    def __init__(
+        self,
+        *,
+        scale_reading: Global___ScaleReading | None = ...,
+        passage: Global___Passage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage", "scale_reading", b"scale_reading"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage", "scale_reading", b"scale_reading"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordScaleReadingResponse: _TypeAlias = RecordScaleReadingResponse  # noqa: Y015
+
+@_typing.final
+class GetPassageRequest(_message.Message):
+    """Request of GetPassage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"{lane}/passages/{passage_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPassageRequest: _TypeAlias = GetPassageRequest  # noqa: Y015
+
+@_typing.final
+class GetPassageResponse(_message.Message):
+    """Response of GetPassage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The passage."""
+
+    def __init__(
+        self,
+        *,
+        passage: Global___Passage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPassageResponse: _TypeAlias = GetPassageResponse  # noqa: Y015
+
+@_typing.final
+class ListPassagesRequest(_message.Message):
+    """Request of ListPassages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    PLATE_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """"sites/{site_id}", a lane name, or "sites/-" for every site. Required."""
+    plate: _builtins.str
+    """Only passages with this plate (compared without separators and case). Optional."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response (only valid with the same filters); empty for the first page."""
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """Only passages with this container (validated). Optional."""
+
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Only passages that started at or after this time. Optional."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Only passages that started before this time. Optional."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+        plate: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number", "end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number", "end_time", b"end_time", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent", "plate", b"plate", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPassagesRequest: _TypeAlias = ListPassagesRequest  # noqa: Y015
+
+@_typing.final
+class ListPassagesResponse(_message.Message):
+    """Response of ListPassages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSAGES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def passages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Passage]:
+        """The page of passages, ordered by name (lane, then time)."""
+
+    def __init__(
+        self,
+        *,
+        passages: _abc.Iterable[Global___Passage] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "passages", b"passages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPassagesResponse: _TypeAlias = ListPassagesResponse  # noqa: Y015
+
+@_typing.final
+class ClosePassageRequest(_message.Message):
+    """Request of ClosePassage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"{lane}/passages/{passage_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClosePassageRequest: _TypeAlias = ClosePassageRequest  # noqa: Y015
+
+@_typing.final
+class ClosePassageResponse(_message.Message):
+    """Response of ClosePassage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The processed passage, with its weight check and, at an exit, the barrier decision."""
+
+    def __init__(
+        self,
+        *,
+        passage: Global___Passage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClosePassageResponse: _TypeAlias = ClosePassageResponse  # noqa: Y015
+
+@_typing.final
+class OverrideBarrierRequest(_message.Message):
+    """Request of OverrideBarrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The held exit passage: "{lane}/passages/{passage_id}". Required."""
+    reason: _builtins.str
+    """Why the supervisor opens the barrier. Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OverrideBarrierRequest: _TypeAlias = OverrideBarrierRequest  # noqa: Y015
+
+@_typing.final
+class OverrideBarrierResponse(_message.Message):
+    """Response of OverrideBarrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    COMMAND_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The passage with its override."""
+
+    @_builtins.property
+    def command(self) -> Global___BarrierCommand:
+        """The OPEN command sent to the barrier."""
+
+    def __init__(
+        self,
+        *,
+        passage: Global___Passage | None = ...,
+        command: Global___BarrierCommand | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["command", b"command", "passage", b"passage"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["command", b"command", "passage", b"passage"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OverrideBarrierResponse: _TypeAlias = OverrideBarrierResponse  # noqa: Y015
+
+@_typing.final
+class ListBarrierCommandsRequest(_message.Message):
+    """Request of ListBarrierCommands."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The lane. Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBarrierCommandsRequest: _TypeAlias = ListBarrierCommandsRequest  # noqa: Y015
+
+@_typing.final
+class ListBarrierCommandsResponse(_message.Message):
+    """Response of ListBarrierCommands."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BARRIER_COMMANDS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def barrier_commands(self) -> _containers.RepeatedCompositeFieldContainer[Global___BarrierCommand]:
+        """The page of commands, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        barrier_commands: _abc.Iterable[Global___BarrierCommand] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["barrier_commands", b"barrier_commands", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBarrierCommandsResponse: _TypeAlias = ListBarrierCommandsResponse  # noqa: Y015
+
+@_typing.final
+class GetLastSightingRequest(_message.Message):
+    """Request of GetLastSighting. Exactly one of `container_number` and `plate` is required."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    PLATE_FIELD_NUMBER: _builtins.int
+    plate: _builtins.str
+    """The plate (compared without separators and case)."""
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """The container (validated)."""
+
+    def __init__(
+        self,
+        *,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+        plate: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number", "plate", b"plate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLastSightingRequest: _TypeAlias = GetLastSightingRequest  # noqa: Y015
+
+@_typing.final
+class GetLastSightingResponse(_message.Message):
+    """Response of GetLastSighting."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def passage(self) -> Global___Passage:
+        """The most recent passage (by start time) where it was seen; NOT_FOUND when never seen."""
+
+    def __init__(
+        self,
+        *,
+        passage: Global___Passage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["passage", b"passage"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLastSightingResponse: _TypeAlias = GetLastSightingResponse  # noqa: Y015
+
+@_typing.final
+class CreateWatchlistEntryRequest(_message.Message):
+    """Request of CreateWatchlistEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WATCHLIST_ENTRY_ID_FIELD_NUMBER: _builtins.int
+    WATCHLIST_ENTRY_FIELD_NUMBER: _builtins.int
+    watchlist_entry_id: _builtins.str
+    """Identifier that becomes the last part of the name (AIP-122 id rules). Required."""
+    @_builtins.property
+    def watchlist_entry(self) -> Global___WatchlistEntry:
+        """The entry. Output-only fields are ignored."""
+
+    def __init__(
+        self,
+        *,
+        watchlist_entry_id: _builtins.str = ...,
+        watchlist_entry: Global___WatchlistEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry", "watchlist_entry_id", b"watchlist_entry_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateWatchlistEntryRequest: _TypeAlias = CreateWatchlistEntryRequest  # noqa: Y015
+
+@_typing.final
+class CreateWatchlistEntryResponse(_message.Message):
+    """Response of CreateWatchlistEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WATCHLIST_ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def watchlist_entry(self) -> Global___WatchlistEntry:
+        """The created entry."""
+
+    def __init__(
+        self,
+        *,
+        watchlist_entry: Global___WatchlistEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateWatchlistEntryResponse: _TypeAlias = CreateWatchlistEntryResponse  # noqa: Y015
+
+@_typing.final
+class ListWatchlistEntriesRequest(_message.Message):
+    """Request of ListWatchlistEntries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    kind: Global___WatchKind.ValueType
+    """Only entries of this kind; UNSPECIFIED for all."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response (only valid with the same filter); empty for the first page."""
+    def __init__(
+        self,
+        *,
+        kind: Global___WatchKind.ValueType = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWatchlistEntriesRequest: _TypeAlias = ListWatchlistEntriesRequest  # noqa: Y015
+
+@_typing.final
+class ListWatchlistEntriesResponse(_message.Message):
+    """Response of ListWatchlistEntries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WATCHLIST_ENTRIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def watchlist_entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___WatchlistEntry]:
+        """The page of entries."""
+
+    def __init__(
+        self,
+        *,
+        watchlist_entries: _abc.Iterable[Global___WatchlistEntry] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "watchlist_entries", b"watchlist_entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWatchlistEntriesResponse: _TypeAlias = ListWatchlistEntriesResponse  # noqa: Y015
+
+@_typing.final
+class DeleteWatchlistEntryRequest(_message.Message):
+    """Request of DeleteWatchlistEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"watchlistEntries/{entry_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteWatchlistEntryRequest: _TypeAlias = DeleteWatchlistEntryRequest  # noqa: Y015
+
+@_typing.final
+class DeleteWatchlistEntryResponse(_message.Message):
+    """Response of DeleteWatchlistEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteWatchlistEntryResponse: _TypeAlias = DeleteWatchlistEntryResponse  # noqa: Y015

@@ -57,6 +57,91 @@ class CameraServiceStub:
                 request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsRequest.SerializeToString,
                 response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsResponse.FromString,
                 _registered_method=True)
+        self.CreateGate = channel.unary_unary(
+                '/customs.camera.v1.CameraService/CreateGate',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateResponse.FromString,
+                _registered_method=True)
+        self.ListGates = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListGates',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesResponse.FromString,
+                _registered_method=True)
+        self.CreateLane = channel.unary_unary(
+                '/customs.camera.v1.CameraService/CreateLane',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneResponse.FromString,
+                _registered_method=True)
+        self.ListLanes = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListLanes',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesResponse.FromString,
+                _registered_method=True)
+        self.CreateCamera = channel.unary_unary(
+                '/customs.camera.v1.CameraService/CreateCamera',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraResponse.FromString,
+                _registered_method=True)
+        self.ListCameras = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListCameras',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasResponse.FromString,
+                _registered_method=True)
+        self.RecordRecognitionEvent = channel.unary_unary(
+                '/customs.camera.v1.CameraService/RecordRecognitionEvent',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventResponse.FromString,
+                _registered_method=True)
+        self.RecordScaleReading = channel.unary_unary(
+                '/customs.camera.v1.CameraService/RecordScaleReading',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingResponse.FromString,
+                _registered_method=True)
+        self.GetPassage = channel.unary_unary(
+                '/customs.camera.v1.CameraService/GetPassage',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageResponse.FromString,
+                _registered_method=True)
+        self.ListPassages = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListPassages',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesResponse.FromString,
+                _registered_method=True)
+        self.ClosePassage = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ClosePassage',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageResponse.FromString,
+                _registered_method=True)
+        self.OverrideBarrier = channel.unary_unary(
+                '/customs.camera.v1.CameraService/OverrideBarrier',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierResponse.FromString,
+                _registered_method=True)
+        self.ListBarrierCommands = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListBarrierCommands',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsResponse.FromString,
+                _registered_method=True)
+        self.GetLastSighting = channel.unary_unary(
+                '/customs.camera.v1.CameraService/GetLastSighting',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingResponse.FromString,
+                _registered_method=True)
+        self.CreateWatchlistEntry = channel.unary_unary(
+                '/customs.camera.v1.CameraService/CreateWatchlistEntry',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryResponse.FromString,
+                _registered_method=True)
+        self.ListWatchlistEntries = channel.unary_unary(
+                '/customs.camera.v1.CameraService/ListWatchlistEntries',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesResponse.FromString,
+                _registered_method=True)
+        self.DeleteWatchlistEntry = channel.unary_unary(
+                '/customs.camera.v1.CameraService/DeleteWatchlistEntry',
+                request_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryRequest.SerializeToString,
+                response_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryResponse.FromString,
+                _registered_method=True)
 
 
 class CameraServiceServicer:
@@ -94,6 +179,141 @@ class CameraServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateGate(self, request, context):
+        """Adds a gate to a site. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGates(self, request, context):
+        """Lists the gates of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateLane(self, request, context):
+        """Adds an entry or exit lane to a gate. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLanes(self, request, context):
+        """Lists the lanes of a gate ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCamera(self, request, context):
+        """Registers a camera (gate OCR, surveillance or body-worn) at a site. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCameras(self, request, context):
+        """Lists the cameras of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordRecognitionEvent(self, request, context):
+        """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
+        snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
+        stored event. Container numbers failing ISO 6346 are accepted unverified with correction
+        proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+        Roles: device, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordScaleReading(self, request, context):
+        """Records a truck scale reading on a lane and joins it to the lane's passage. Idempotent by
+        `event_id`. Roles: device, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPassage(self, request, context):
+        """Returns one passage. Roles: any authenticated person or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPassages(self, request, context):
+        """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
+        Roles: officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClosePassage(self, request, context):
+        """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
+        watchlists and, at an exit lane, the barrier decision after asking the scanner and the seal
+        service (HOLD when either cannot answer). Idempotent: a processed passage is returned as is.
+        Roles: device, officer, supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OverrideBarrier(self, request, context):
+        """Opens a held exit barrier on a supervisor's authority. The reason is mandatory; the override
+        is recorded on the passage, commanded to the barrier and alerted. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBarrierCommands(self, request, context):
+        """Lists the commands sent to a lane's barrier, ordered by name (issue order), AIP-158 paging.
+        Roles: device, officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLastSighting(self, request, context):
+        """The most recent passage where a container or a plate was seen. Roles: officer, supervisor,
+        auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWatchlistEntry(self, request, context):
+        """Puts a plate, container or declarant on the watchlist. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWatchlistEntries(self, request, context):
+        """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWatchlistEntry(self, request, context):
+        """Takes an entry off the watchlist. Roles: supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CameraServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +336,91 @@ def add_CameraServiceServicer_to_server(servicer, server):
                     servicer.WatchAlerts,
                     request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsRequest.FromString,
                     response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsResponse.SerializeToString,
+            ),
+            'CreateGate': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateGate,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateResponse.SerializeToString,
+            ),
+            'ListGates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGates,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesResponse.SerializeToString,
+            ),
+            'CreateLane': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateLane,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneResponse.SerializeToString,
+            ),
+            'ListLanes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLanes,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesResponse.SerializeToString,
+            ),
+            'CreateCamera': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCamera,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraResponse.SerializeToString,
+            ),
+            'ListCameras': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCameras,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasResponse.SerializeToString,
+            ),
+            'RecordRecognitionEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordRecognitionEvent,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventResponse.SerializeToString,
+            ),
+            'RecordScaleReading': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordScaleReading,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingResponse.SerializeToString,
+            ),
+            'GetPassage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPassage,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageResponse.SerializeToString,
+            ),
+            'ListPassages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPassages,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesResponse.SerializeToString,
+            ),
+            'ClosePassage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClosePassage,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageResponse.SerializeToString,
+            ),
+            'OverrideBarrier': grpc.unary_unary_rpc_method_handler(
+                    servicer.OverrideBarrier,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierResponse.SerializeToString,
+            ),
+            'ListBarrierCommands': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBarrierCommands,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsResponse.SerializeToString,
+            ),
+            'GetLastSighting': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLastSighting,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingResponse.SerializeToString,
+            ),
+            'CreateWatchlistEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWatchlistEntry,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryResponse.SerializeToString,
+            ),
+            'ListWatchlistEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWatchlistEntries,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesResponse.SerializeToString,
+            ),
+            'DeleteWatchlistEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWatchlistEntry,
+                    request_deserializer=customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryRequest.FromString,
+                    response_serializer=customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -229,6 +534,465 @@ class CameraService:
             '/customs.camera.v1.CameraService/WatchAlerts',
             customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsRequest.SerializeToString,
             customs_dot_camera_dot_v1_dot_camera__pb2.WatchAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateGate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/CreateGate',
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateGateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListGates',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListGatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateLane(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/CreateLane',
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateLaneResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLanes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListLanes',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListLanesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCamera(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/CreateCamera',
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateCameraResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCameras(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListCameras',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListCamerasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordRecognitionEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/RecordRecognitionEvent',
+            customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.RecordRecognitionEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordScaleReading(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/RecordScaleReading',
+            customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.RecordScaleReadingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPassage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/GetPassage',
+            customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.GetPassageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPassages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListPassages',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListPassagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClosePassage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ClosePassage',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ClosePassageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OverrideBarrier(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/OverrideBarrier',
+            customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.OverrideBarrierResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBarrierCommands(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListBarrierCommands',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListBarrierCommandsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLastSighting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/GetLastSighting',
+            customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.GetLastSightingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWatchlistEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/CreateWatchlistEntry',
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.CreateWatchlistEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWatchlistEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/ListWatchlistEntries',
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.ListWatchlistEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWatchlistEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.camera.v1.CameraService/DeleteWatchlistEntry',
+            customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryRequest.SerializeToString,
+            customs_dot_camera_dot_v1_dot_camera__pb2.DeleteWatchlistEntryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -46,6 +46,67 @@ class CameraServiceStub:
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
     """
+    CreateGate: _grpc.UnaryUnaryMultiCallable[_camera_pb2.CreateGateRequest, _camera_pb2.CreateGateResponse]
+    """Adds a gate to a site. Roles: supervisor."""
+    ListGates: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListGatesRequest, _camera_pb2.ListGatesResponse]
+    """Lists the gates of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    CreateLane: _grpc.UnaryUnaryMultiCallable[_camera_pb2.CreateLaneRequest, _camera_pb2.CreateLaneResponse]
+    """Adds an entry or exit lane to a gate. Roles: supervisor."""
+    ListLanes: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListLanesRequest, _camera_pb2.ListLanesResponse]
+    """Lists the lanes of a gate ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    CreateCamera: _grpc.UnaryUnaryMultiCallable[_camera_pb2.CreateCameraRequest, _camera_pb2.CreateCameraResponse]
+    """Registers a camera (gate OCR, surveillance or body-worn) at a site. Roles: supervisor."""
+    ListCameras: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListCamerasRequest, _camera_pb2.ListCamerasResponse]
+    """Lists the cameras of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    RecordRecognitionEvent: _grpc.UnaryUnaryMultiCallable[_camera_pb2.RecordRecognitionEventRequest, _camera_pb2.RecordRecognitionEventResponse]
+    """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
+    snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
+    stored event. Container numbers failing ISO 6346 are accepted unverified with correction
+    proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+    Roles: device, service.
+    """
+    RecordScaleReading: _grpc.UnaryUnaryMultiCallable[_camera_pb2.RecordScaleReadingRequest, _camera_pb2.RecordScaleReadingResponse]
+    """Records a truck scale reading on a lane and joins it to the lane's passage. Idempotent by
+    `event_id`. Roles: device, service.
+    """
+    GetPassage: _grpc.UnaryUnaryMultiCallable[_camera_pb2.GetPassageRequest, _camera_pb2.GetPassageResponse]
+    """Returns one passage. Roles: any authenticated person or service."""
+    ListPassages: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListPassagesRequest, _camera_pb2.ListPassagesResponse]
+    """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
+    Roles: officer, supervisor, auditor, service.
+    """
+    ClosePassage: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ClosePassageRequest, _camera_pb2.ClosePassageResponse]
+    """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
+    watchlists and, at an exit lane, the barrier decision after asking the scanner and the seal
+    service (HOLD when either cannot answer). Idempotent: a processed passage is returned as is.
+    Roles: device, officer, supervisor, service.
+    """
+    OverrideBarrier: _grpc.UnaryUnaryMultiCallable[_camera_pb2.OverrideBarrierRequest, _camera_pb2.OverrideBarrierResponse]
+    """Opens a held exit barrier on a supervisor's authority. The reason is mandatory; the override
+    is recorded on the passage, commanded to the barrier and alerted. Roles: supervisor.
+    """
+    ListBarrierCommands: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListBarrierCommandsRequest, _camera_pb2.ListBarrierCommandsResponse]
+    """Lists the commands sent to a lane's barrier, ordered by name (issue order), AIP-158 paging.
+    Roles: device, officer, supervisor, auditor, service.
+    """
+    GetLastSighting: _grpc.UnaryUnaryMultiCallable[_camera_pb2.GetLastSightingRequest, _camera_pb2.GetLastSightingResponse]
+    """The most recent passage where a container or a plate was seen. Roles: officer, supervisor,
+    auditor, service.
+    """
+    CreateWatchlistEntry: _grpc.UnaryUnaryMultiCallable[_camera_pb2.CreateWatchlistEntryRequest, _camera_pb2.CreateWatchlistEntryResponse]
+    """Puts a plate, container or declarant on the watchlist. Roles: supervisor."""
+    ListWatchlistEntries: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListWatchlistEntriesRequest, _camera_pb2.ListWatchlistEntriesResponse]
+    """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
+    """
+    DeleteWatchlistEntry: _grpc.UnaryUnaryMultiCallable[_camera_pb2.DeleteWatchlistEntryRequest, _camera_pb2.DeleteWatchlistEntryResponse]
+    """Takes an entry off the watchlist. Roles: supervisor."""
 
 @_typing.type_check_only
 class CameraServiceAsyncStub(CameraServiceStub):
@@ -65,6 +126,67 @@ class CameraServiceAsyncStub(CameraServiceStub):
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
     """
+    CreateGate: _aio.UnaryUnaryMultiCallable[_camera_pb2.CreateGateRequest, _camera_pb2.CreateGateResponse]  # type: ignore[assignment]
+    """Adds a gate to a site. Roles: supervisor."""
+    ListGates: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListGatesRequest, _camera_pb2.ListGatesResponse]  # type: ignore[assignment]
+    """Lists the gates of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    CreateLane: _aio.UnaryUnaryMultiCallable[_camera_pb2.CreateLaneRequest, _camera_pb2.CreateLaneResponse]  # type: ignore[assignment]
+    """Adds an entry or exit lane to a gate. Roles: supervisor."""
+    ListLanes: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListLanesRequest, _camera_pb2.ListLanesResponse]  # type: ignore[assignment]
+    """Lists the lanes of a gate ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    CreateCamera: _aio.UnaryUnaryMultiCallable[_camera_pb2.CreateCameraRequest, _camera_pb2.CreateCameraResponse]  # type: ignore[assignment]
+    """Registers a camera (gate OCR, surveillance or body-worn) at a site. Roles: supervisor."""
+    ListCameras: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListCamerasRequest, _camera_pb2.ListCamerasResponse]  # type: ignore[assignment]
+    """Lists the cameras of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+    or service.
+    """
+    RecordRecognitionEvent: _aio.UnaryUnaryMultiCallable[_camera_pb2.RecordRecognitionEventRequest, _camera_pb2.RecordRecognitionEventResponse]  # type: ignore[assignment]
+    """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
+    snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
+    stored event. Container numbers failing ISO 6346 are accepted unverified with correction
+    proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+    Roles: device, service.
+    """
+    RecordScaleReading: _aio.UnaryUnaryMultiCallable[_camera_pb2.RecordScaleReadingRequest, _camera_pb2.RecordScaleReadingResponse]  # type: ignore[assignment]
+    """Records a truck scale reading on a lane and joins it to the lane's passage. Idempotent by
+    `event_id`. Roles: device, service.
+    """
+    GetPassage: _aio.UnaryUnaryMultiCallable[_camera_pb2.GetPassageRequest, _camera_pb2.GetPassageResponse]  # type: ignore[assignment]
+    """Returns one passage. Roles: any authenticated person or service."""
+    ListPassages: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListPassagesRequest, _camera_pb2.ListPassagesResponse]  # type: ignore[assignment]
+    """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
+    Roles: officer, supervisor, auditor, service.
+    """
+    ClosePassage: _aio.UnaryUnaryMultiCallable[_camera_pb2.ClosePassageRequest, _camera_pb2.ClosePassageResponse]  # type: ignore[assignment]
+    """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
+    watchlists and, at an exit lane, the barrier decision after asking the scanner and the seal
+    service (HOLD when either cannot answer). Idempotent: a processed passage is returned as is.
+    Roles: device, officer, supervisor, service.
+    """
+    OverrideBarrier: _aio.UnaryUnaryMultiCallable[_camera_pb2.OverrideBarrierRequest, _camera_pb2.OverrideBarrierResponse]  # type: ignore[assignment]
+    """Opens a held exit barrier on a supervisor's authority. The reason is mandatory; the override
+    is recorded on the passage, commanded to the barrier and alerted. Roles: supervisor.
+    """
+    ListBarrierCommands: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListBarrierCommandsRequest, _camera_pb2.ListBarrierCommandsResponse]  # type: ignore[assignment]
+    """Lists the commands sent to a lane's barrier, ordered by name (issue order), AIP-158 paging.
+    Roles: device, officer, supervisor, auditor, service.
+    """
+    GetLastSighting: _aio.UnaryUnaryMultiCallable[_camera_pb2.GetLastSightingRequest, _camera_pb2.GetLastSightingResponse]  # type: ignore[assignment]
+    """The most recent passage where a container or a plate was seen. Roles: officer, supervisor,
+    auditor, service.
+    """
+    CreateWatchlistEntry: _aio.UnaryUnaryMultiCallable[_camera_pb2.CreateWatchlistEntryRequest, _camera_pb2.CreateWatchlistEntryResponse]  # type: ignore[assignment]
+    """Puts a plate, container or declarant on the watchlist. Roles: supervisor."""
+    ListWatchlistEntries: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListWatchlistEntriesRequest, _camera_pb2.ListWatchlistEntriesResponse]  # type: ignore[assignment]
+    """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
+    """
+    DeleteWatchlistEntry: _aio.UnaryUnaryMultiCallable[_camera_pb2.DeleteWatchlistEntryRequest, _camera_pb2.DeleteWatchlistEntryResponse]  # type: ignore[assignment]
+    """Takes an entry off the watchlist. Roles: supervisor."""
 
 class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
     """Gate and recognition cameras, truck scales and barriers: sites, gates, lanes, recognition
@@ -105,5 +227,168 @@ class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
         """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
         when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
         """
+
+    @_abc_1.abstractmethod
+    def CreateGate(
+        self,
+        request: _camera_pb2.CreateGateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.CreateGateResponse, _abc.Awaitable[_camera_pb2.CreateGateResponse]]:
+        """Adds a gate to a site. Roles: supervisor."""
+
+    @_abc_1.abstractmethod
+    def ListGates(
+        self,
+        request: _camera_pb2.ListGatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListGatesResponse, _abc.Awaitable[_camera_pb2.ListGatesResponse]]:
+        """Lists the gates of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateLane(
+        self,
+        request: _camera_pb2.CreateLaneRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.CreateLaneResponse, _abc.Awaitable[_camera_pb2.CreateLaneResponse]]:
+        """Adds an entry or exit lane to a gate. Roles: supervisor."""
+
+    @_abc_1.abstractmethod
+    def ListLanes(
+        self,
+        request: _camera_pb2.ListLanesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListLanesResponse, _abc.Awaitable[_camera_pb2.ListLanesResponse]]:
+        """Lists the lanes of a gate ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateCamera(
+        self,
+        request: _camera_pb2.CreateCameraRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.CreateCameraResponse, _abc.Awaitable[_camera_pb2.CreateCameraResponse]]:
+        """Registers a camera (gate OCR, surveillance or body-worn) at a site. Roles: supervisor."""
+
+    @_abc_1.abstractmethod
+    def ListCameras(
+        self,
+        request: _camera_pb2.ListCamerasRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListCamerasResponse, _abc.Awaitable[_camera_pb2.ListCamerasResponse]]:
+        """Lists the cameras of a site ordered by name, AIP-158 paging. Roles: any authenticated person
+        or service.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordRecognitionEvent(
+        self,
+        request: _camera_pb2.RecordRecognitionEventRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.RecordRecognitionEventResponse, _abc.Awaitable[_camera_pb2.RecordRecognitionEventResponse]]:
+        """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
+        snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
+        stored event. Container numbers failing ISO 6346 are accepted unverified with correction
+        proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+        Roles: device, service.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordScaleReading(
+        self,
+        request: _camera_pb2.RecordScaleReadingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.RecordScaleReadingResponse, _abc.Awaitable[_camera_pb2.RecordScaleReadingResponse]]:
+        """Records a truck scale reading on a lane and joins it to the lane's passage. Idempotent by
+        `event_id`. Roles: device, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetPassage(
+        self,
+        request: _camera_pb2.GetPassageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.GetPassageResponse, _abc.Awaitable[_camera_pb2.GetPassageResponse]]:
+        """Returns one passage. Roles: any authenticated person or service."""
+
+    @_abc_1.abstractmethod
+    def ListPassages(
+        self,
+        request: _camera_pb2.ListPassagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListPassagesResponse, _abc.Awaitable[_camera_pb2.ListPassagesResponse]]:
+        """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
+        Roles: officer, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def ClosePassage(
+        self,
+        request: _camera_pb2.ClosePassageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ClosePassageResponse, _abc.Awaitable[_camera_pb2.ClosePassageResponse]]:
+        """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
+        watchlists and, at an exit lane, the barrier decision after asking the scanner and the seal
+        service (HOLD when either cannot answer). Idempotent: a processed passage is returned as is.
+        Roles: device, officer, supervisor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def OverrideBarrier(
+        self,
+        request: _camera_pb2.OverrideBarrierRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.OverrideBarrierResponse, _abc.Awaitable[_camera_pb2.OverrideBarrierResponse]]:
+        """Opens a held exit barrier on a supervisor's authority. The reason is mandatory; the override
+        is recorded on the passage, commanded to the barrier and alerted. Roles: supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def ListBarrierCommands(
+        self,
+        request: _camera_pb2.ListBarrierCommandsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListBarrierCommandsResponse, _abc.Awaitable[_camera_pb2.ListBarrierCommandsResponse]]:
+        """Lists the commands sent to a lane's barrier, ordered by name (issue order), AIP-158 paging.
+        Roles: device, officer, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetLastSighting(
+        self,
+        request: _camera_pb2.GetLastSightingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.GetLastSightingResponse, _abc.Awaitable[_camera_pb2.GetLastSightingResponse]]:
+        """The most recent passage where a container or a plate was seen. Roles: officer, supervisor,
+        auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateWatchlistEntry(
+        self,
+        request: _camera_pb2.CreateWatchlistEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.CreateWatchlistEntryResponse, _abc.Awaitable[_camera_pb2.CreateWatchlistEntryResponse]]:
+        """Puts a plate, container or declarant on the watchlist. Roles: supervisor."""
+
+    @_abc_1.abstractmethod
+    def ListWatchlistEntries(
+        self,
+        request: _camera_pb2.ListWatchlistEntriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.ListWatchlistEntriesResponse, _abc.Awaitable[_camera_pb2.ListWatchlistEntriesResponse]]:
+        """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteWatchlistEntry(
+        self,
+        request: _camera_pb2.DeleteWatchlistEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_camera_pb2.DeleteWatchlistEntryResponse, _abc.Awaitable[_camera_pb2.DeleteWatchlistEntryResponse]]:
+        """Takes an entry off the watchlist. Roles: supervisor."""
 
 def add_CameraServiceServicer_to_server(servicer: CameraServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,130 @@
+"""Watchlists over the real API: management, roles, hits at entry and exit."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+from customs.camera.v1 import camera_pb2, camera_pb2_grpc
+
+from devstack.suite import Suite
+from tests.camera.gates import (
+    alerts_about,
+    container_number,
+    make_gate,
+    now,
+    plate_number,
+    reason_codes,
+    unique,
+)
+from tests.support.stack import auth, channel, raises_status
+
+
+@pytest.fixture(scope="module")
+def stub(suite: Suite) -> camera_pb2_grpc.CameraServiceStub:
+    return camera_pb2_grpc.CameraServiceStub(channel(suite, "camera"))
+
+
+def listing(
+    kind: camera_pb2.WatchKind.ValueType, value: str, action: camera_pb2.WatchAction.ValueType
+) -> camera_pb2.CreateWatchlistEntryRequest:
+    return camera_pb2.CreateWatchlistEntryRequest(
+        watchlist_entry_id=unique("w"),
+        watchlist_entry=camera_pb2.WatchlistEntry(
+            kind=kind, value=value, reason="Risk management target", action=action
+        ),
+    )
+
+
+def test_listed_plate_holds_the_exit_and_alerts(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    gate = make_gate(suite, stub)
+    plate = plate_number()
+    entry = stub.CreateWatchlistEntry(
+        listing(camera_pb2.WATCH_KIND_PLATE, plate.replace("-", "").lower(), 0),
+        metadata=gate.supervisor(),
+    ).watchlist_entry
+    assert entry.key == plate.replace("-", "").replace(".", "")
+    assert entry.action == camera_pb2.WATCH_ACTION_HOLD and entry.listed_by == "sup-1"
+    passage = gate.read(gate.exit, now(), plate).passage
+    closed = gate.close(passage.name)
+    assert reason_codes(closed) == ["WATCHLIST_PLATE"]
+    hit = alerts_about(stub, suite, closed.name, {"WATCHLIST_HIT"})["WATCHLIST_HIT"].alert
+    assert hit.evidence["listed_value"] == entry.value
+
+
+def test_listed_container_and_declarant_at_entry_alert_without_holding(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    gate = make_gate(suite, stub)
+    number = container_number()
+    tax = f"03{uuid.uuid4().int % 10**8:08d}"
+    for kind, value in (
+        (camera_pb2.WATCH_KIND_CONTAINER, number),
+        (camera_pb2.WATCH_KIND_DECLARANT, tax),
+    ):
+        stub.CreateWatchlistEntry(
+            listing(kind, value, camera_pb2.WATCH_ACTION_ALERT), metadata=gate.supervisor()
+        )
+    declaration = camera_pb2.Declaration(reference="104000000002", declarant_tax_code=tax + "-001")
+    passage = gate.read(
+        gate.entry, now(), plate_number(), [(number, 0.97)], declaration=declaration
+    )
+    closed = gate.close(passage.passage.name)
+    assert closed.state == camera_pb2.PASSAGE_STATE_PROCESSED
+    assert not closed.HasField("decision")
+    listed = set()
+    stream = stub.WatchAlerts(
+        camera_pb2.WatchAlertsRequest(), metadata=auth(suite.token("w", "auditor")), timeout=30
+    )
+    try:
+        for response in stream:
+            if response.alert.subject == closed.name:
+                listed.add(response.alert.evidence["watch_kind"])
+            if listed == {"CONTAINER", "DECLARANT"}:
+                break
+    finally:
+        stream.cancel()
+    assert listed == {"CONTAINER", "DECLARANT"}
+
+
+def test_watchlist_management_roles_and_validation(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    officer = auth(suite.token("o", "officer"))
+    supervisor = auth(suite.token("sup", "supervisor"))
+    with raises_status(grpc.StatusCode.PERMISSION_DENIED):
+        stub.CreateWatchlistEntry(
+            listing(camera_pb2.WATCH_KIND_PLATE, plate_number(), 0), metadata=officer
+        )
+    with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
+        stub.CreateWatchlistEntry(
+            listing(camera_pb2.WATCH_KIND_CONTAINER, "CSQU3054384", 0), metadata=supervisor
+        )
+    assert error["violations"] == ["watchlist_entry.value"]
+    created = stub.CreateWatchlistEntry(
+        listing(camera_pb2.WATCH_KIND_CONTAINER, container_number(), 0), metadata=supervisor
+    ).watchlist_entry
+    names = [
+        e.name
+        for e in stub.ListWatchlistEntries(
+            camera_pb2.ListWatchlistEntriesRequest(
+                kind=camera_pb2.WATCH_KIND_CONTAINER, page_size=1000
+            ),
+            metadata=officer,
+        ).watchlist_entries
+    ]
+    assert created.name in names
+    with raises_status(grpc.StatusCode.PERMISSION_DENIED):
+        stub.DeleteWatchlistEntry(
+            camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=officer
+        )
+    stub.DeleteWatchlistEntry(
+        camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=supervisor
+    )
+    with raises_status(grpc.StatusCode.NOT_FOUND):
+        stub.DeleteWatchlistEntry(
+            camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=supervisor
+        )

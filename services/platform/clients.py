@@ -9,15 +9,12 @@ from typing import Any
 import grpc
 
 
-class _Outgoing(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-):
+class _Outgoing:
     """Adds ``authorization`` and a default deadline to calls that have none.
 
     Streams that are meant to stay open (``WatchAlerts``) are listed in ``long_lived`` and get
-    no default deadline."""
+    no default deadline. grpc.aio files an interceptor object under one call kind only, so each
+    kind has its own subclass below."""
 
     def __init__(
         self, token: Callable[[], str], timeout: float, long_lived: Sequence[str] = ()
@@ -38,13 +35,24 @@ class _Outgoing(
             details.method, timeout, metadata, details.credentials, details.wait_for_ready
         )
 
+
+class _UnaryUnary(_Outgoing, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _UnaryStream(_Outgoing, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _StreamUnary(_Outgoing, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return await continuation(self._details(details), requests)
+
+
+class _StreamStream(_Outgoing, grpc.aio.StreamStreamClientInterceptor):
+    async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
         return await continuation(self._details(details), requests)
 
 
@@ -64,7 +72,13 @@ def channel(
     """An insecure (in-cluster, behind mesh/NetworkPolicy) channel to ``target``."""
     return grpc.aio.insecure_channel(
         target,
-        interceptors=[*extra_interceptors, _Outgoing(token, timeout, long_lived)],
+        interceptors=[
+            *extra_interceptors,
+            *(
+                kind(token, timeout, long_lived)
+                for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
+            ),
+        ],
         options=[
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import urllib.request
@@ -88,10 +89,21 @@ class Suite:
             "NUMBA_CACHE_DIR": str(self.root / "numba-cache"),
             "SHUTDOWN_GRACE_SECONDS": "10",
         }
+        if name == "dutylog":
+            env["DUTYLOG_SIGNING_KEY"] = self._signing_key()
         for other, running in self.services.items():
             env[f"{other.upper()}_ADDRESS"] = running.address
         env.update(extra or {})
         return env
+
+    def _signing_key(self) -> str:
+        """The duty log's Ed25519 checkpoint key (base64 seed), kept in the data folder so
+        checkpoints and exports stay verifiable across restarts."""
+        path = self.root / "issuer" / "dutylog-signing-key"
+        if not path.exists():
+            path.write_text(base64.b64encode(os.urandom(32)).decode())
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def start(
         self, name: str, extra: Mapping[str, str] | None = None, timeout: float = 120.0

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.platform.errors import FieldViolation, collect
+from services.platform.errors import AlreadyExists, FieldViolation, collect
 from services.platform.mongo import utcnow
 from services.platform.names import check_id, parse_name
+from services.platform.resources import ResourceCollection
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +48,14 @@ def register(req: NewRoom) -> dict[str, Any]:
         "time_zone": req.time_zone,
         "create_time": utcnow(),
     }
+
+
+async def ensure_room(rooms: ResourceCollection, room_id: str) -> None:
+    """Creates the default room (which records alerts of unsupervised sites) when missing."""
+    if await rooms.collection.find_one({"name": f"rooms/{room_id}"}):
+        return
+    doc = register(NewRoom(room_id, "National monitoring room", [], "Asia/Ho_Chi_Minh"))
+    try:
+        await rooms.create(doc)
+    except AlreadyExists:
+        return

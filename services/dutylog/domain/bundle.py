@@ -77,6 +77,17 @@ BUNDLE_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSlice:
+    """Where a shift's slice sits in its room's chain, as storage recorded it: the hash before
+    its first entry, its first and last seq, and the hash of its last entry."""
+
+    anchor_prev_sha256: str
+    first_seq: int
+    last_seq: int
+    head_sha256: str
+
+
 def build_bundle(
     room: str,
     shift_id: str,
@@ -84,28 +95,39 @@ def build_bundle(
     checkpoints: Sequence[Checkpoint],
     key: Ed25519PrivateKey,
     exported_at: datetime,
+    *,
+    as_stored: StoredSlice | None = None,
 ) -> dict[str, Any]:
-    """The signed bundle object of a shift's entries (a contiguous, intact slice of the chain)."""
+    """The signed bundle object of a shift's entries (a contiguous, intact slice of the chain).
+
+    ``as_stored`` exports a slice exactly as storage holds it, broken or not (the service's
+    export: the verifier then reports the break): the header takes the anchor, first seq and
+    declared head from it instead of from ``entries``, and the chain is not checked here.
+    """
     check_room(room)
     check_name(shift_id, "shift_id")
     if not entries:
         raise DomainValidationError("entries", "a bundle needs at least one entry")
     first = entries[0]
-    report = verify_chain(entries, anchor_prev_sha256=first.prev_sha256, first_seq=first.seq)
-    if not report.ok or first.room != room:
-        raise DomainValidationError("entries", "refusing to export a broken or foreign chain")
+    if as_stored is None:
+        report = verify_chain(entries, anchor_prev_sha256=first.prev_sha256, first_seq=first.seq)
+        if not report.ok or first.room != room:
+            raise DomainValidationError("entries", "refusing to export a broken or foreign chain")
+        as_stored = StoredSlice(
+            first.prev_sha256, first.seq, entries[-1].seq, entries[-1].entry_sha256
+        )
     for cp in checkpoints:
-        if cp.room != room or not first.seq <= cp.seq <= entries[-1].seq:
+        if cp.room != room or not as_stored.first_seq <= cp.seq <= as_stored.last_seq:
             raise DomainValidationError("checkpoints", f"checkpoint {cp.seq} is not in the slice")
     unsigned: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "room": room,
         "shift_id": shift_id,
         "exported_at": format_time(exported_at),
-        "anchor_prev_sha256": first.prev_sha256,
-        "first_seq": first.seq,
-        "last_seq": entries[-1].seq,
-        "head_sha256": entries[-1].entry_sha256,
+        "anchor_prev_sha256": check_sha256(as_stored.anchor_prev_sha256, "anchor_prev_sha256"),
+        "first_seq": check_seq(as_stored.first_seq, "first_seq"),
+        "last_seq": check_seq(as_stored.last_seq, "last_seq"),
+        "head_sha256": check_sha256(as_stored.head_sha256, "head_sha256"),
         "entries": [entry_to_json(e) for e in entries],
         "checkpoints": [checkpoint_to_json(c) for c in checkpoints],
         "public_key": public_key_b64(key),

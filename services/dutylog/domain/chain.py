@@ -58,11 +58,19 @@ def seal_entry(draft: EntryDraft, prev: SealedEntry | None) -> SealedEntry:
     correct an existing earlier entry.
     """
     if prev is None:
-        seq, prev_hash = 1, GENESIS_SHA256
-    else:
-        if prev.room != draft.room:
-            raise DomainValidationError("room", "previous entry belongs to another room")
-        seq, prev_hash = prev.seq + 1, prev.entry_sha256
+        return seal_after(draft, 0, GENESIS_SHA256)
+    if prev.room != draft.room:
+        raise DomainValidationError("room", "previous entry belongs to another room")
+    return seal_after(draft, prev.seq, prev.entry_sha256)
+
+
+def seal_after(draft: EntryDraft, head_seq: int, head_sha256: str) -> SealedEntry:
+    """Seal ``draft`` after a room head known only by its seq (0 for an empty room) and hash
+    (``GENESIS_SHA256`` for an empty room): what storage keeps per room."""
+    if head_seq < 0:
+        raise DomainValidationError("head_seq", "must not be negative")
+    check_sha256(head_sha256, "head_sha256")
+    seq, prev_hash = head_seq + 1, head_sha256
     if draft.corrects_seq is not None and draft.corrects_seq >= seq:
         raise DomainValidationError("corrects_seq", "must name an earlier entry of the room")
     content_hash = content_sha256(draft, seq)

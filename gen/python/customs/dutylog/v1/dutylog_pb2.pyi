@@ -5,7 +5,9 @@ isort:skip_file
 
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
+from customs.dutylog.v1 import resources_pb2 as _resources_pb2
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -267,3 +269,1299 @@ class WatchAlertsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WatchAlertsResponse: _TypeAlias = WatchAlertsResponse  # noqa: Y015
+
+@_typing.final
+class OpenShiftRequest(_message.Message):
+    """Request of OpenShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    SHIFT_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    shift_id: _builtins.str
+    """Identifier that becomes the last part of the shift's name, for example "2026-11-23-day".
+    Required; same rule as room_id.
+    """
+    @_builtins.property
+    def shift(self) -> _resources_pb2.Shift:
+        """The shift: `leader` and `officers` are read, the rest is ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        shift_id: _builtins.str = ...,
+        shift: _resources_pb2.Shift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["parent", b"parent", "shift", b"shift", "shift_id", b"shift_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenShiftRequest: _TypeAlias = OpenShiftRequest  # noqa: Y015
+
+@_typing.final
+class OpenShiftResponse(_message.Message):
+    """Response of OpenShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shift(self) -> _resources_pb2.Shift:
+        """The opened shift."""
+
+    def __init__(
+        self,
+        *,
+        shift: _resources_pb2.Shift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenShiftResponse: _TypeAlias = OpenShiftResponse  # noqa: Y015
+
+@_typing.final
+class GetShiftRequest(_message.Message):
+    """Request of GetShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/shifts/{shift_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetShiftRequest: _TypeAlias = GetShiftRequest  # noqa: Y015
+
+@_typing.final
+class GetShiftResponse(_message.Message):
+    """Response of GetShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shift(self) -> _resources_pb2.Shift:
+        """The shift."""
+
+    def __init__(
+        self,
+        *,
+        shift: _resources_pb2.Shift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetShiftResponse: _TypeAlias = GetShiftResponse  # noqa: Y015
+
+@_typing.final
+class ListShiftsRequest(_message.Message):
+    """Request of ListShifts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListShiftsRequest: _TypeAlias = ListShiftsRequest  # noqa: Y015
+
+@_typing.final
+class ListShiftsResponse(_message.Message):
+    """Response of ListShifts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def shifts(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Shift]:
+        """The page of shifts."""
+
+    def __init__(
+        self,
+        *,
+        shifts: _abc.Iterable[_resources_pb2.Shift] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "shifts", b"shifts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListShiftsResponse: _TypeAlias = ListShiftsResponse  # noqa: Y015
+
+@_typing.final
+class HandOverShiftRequest(_message.Message):
+    """Request of HandOverShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    HANDOVER_ID_FIELD_NUMBER: _builtins.int
+    ACK_WITHIN_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The outgoing (open) shift: "rooms/{room_id}/shifts/{shift_id}". Required."""
+    handover_id: _builtins.str
+    """Identifier of the handover (last part of its name). Required; same rule as room_id."""
+    @_builtins.property
+    def ack_within(self) -> _duration_pb2.Duration:
+        """How long the incoming shift has to acknowledge; unset or zero means the configured
+        default (DUTYLOG_HANDOVER_ACK_SECONDS).
+        """
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        handover_id: _builtins.str = ...,
+        ack_within: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack_within", b"ack_within"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack_within", b"ack_within", "handover_id", b"handover_id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandOverShiftRequest: _TypeAlias = HandOverShiftRequest  # noqa: Y015
+
+@_typing.final
+class HandOverShiftResponse(_message.Message):
+    """Response of HandOverShift."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOVER_FIELD_NUMBER: _builtins.int
+    SHIFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def handover(self) -> _resources_pb2.Handover:
+        """The pending handover, with its summary."""
+
+    @_builtins.property
+    def shift(self) -> _resources_pb2.Shift:
+        """The closed shift."""
+
+    def __init__(
+        self,
+        *,
+        handover: _resources_pb2.Handover | None = ...,
+        shift: _resources_pb2.Shift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover", "shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover", "shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandOverShiftResponse: _TypeAlias = HandOverShiftResponse  # noqa: Y015
+
+@_typing.final
+class AcknowledgeHandoverRequest(_message.Message):
+    """Request of AcknowledgeHandover."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/handovers/{handover_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeHandoverRequest: _TypeAlias = AcknowledgeHandoverRequest  # noqa: Y015
+
+@_typing.final
+class AcknowledgeHandoverResponse(_message.Message):
+    """Response of AcknowledgeHandover."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOVER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def handover(self) -> _resources_pb2.Handover:
+        """The acknowledged handover."""
+
+    def __init__(
+        self,
+        *,
+        handover: _resources_pb2.Handover | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeHandoverResponse: _TypeAlias = AcknowledgeHandoverResponse  # noqa: Y015
+
+@_typing.final
+class GetHandoverRequest(_message.Message):
+    """Request of GetHandover."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/handovers/{handover_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetHandoverRequest: _TypeAlias = GetHandoverRequest  # noqa: Y015
+
+@_typing.final
+class GetHandoverResponse(_message.Message):
+    """Response of GetHandover."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOVER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def handover(self) -> _resources_pb2.Handover:
+        """The handover."""
+
+    def __init__(
+        self,
+        *,
+        handover: _resources_pb2.Handover | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handover", b"handover"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetHandoverResponse: _TypeAlias = GetHandoverResponse  # noqa: Y015
+
+@_typing.final
+class ListHandoversRequest(_message.Message):
+    """Request of ListHandovers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHandoversRequest: _TypeAlias = ListHandoversRequest  # noqa: Y015
+
+@_typing.final
+class ListHandoversResponse(_message.Message):
+    """Response of ListHandovers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOVERS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def handovers(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Handover]:
+        """The page of handovers."""
+
+    def __init__(
+        self,
+        *,
+        handovers: _abc.Iterable[_resources_pb2.Handover] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handovers", b"handovers", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHandoversResponse: _TypeAlias = ListHandoversResponse  # noqa: Y015
+
+@_typing.final
+class CreateEntryRequest(_message.Message):
+    """Request of CreateEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The entry: `kind`, `text`, `references`, `attachments` (content_type and data) and, for a
+        correction, `corrects` are read; the rest is ignored.
+        """
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateEntryRequest: _TypeAlias = CreateEntryRequest  # noqa: Y015
+
+@_typing.final
+class CreateEntryResponse(_message.Message):
+    """Response of CreateEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The appended entry."""
+
+    def __init__(
+        self,
+        *,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateEntryResponse: _TypeAlias = CreateEntryResponse  # noqa: Y015
+
+@_typing.final
+class GetEntryRequest(_message.Message):
+    """Request of GetEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/entries/{seq}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEntryRequest: _TypeAlias = GetEntryRequest  # noqa: Y015
+
+@_typing.final
+class GetEntryResponse(_message.Message):
+    """Response of GetEntry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The entry."""
+
+    def __init__(
+        self,
+        *,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEntryResponse: _TypeAlias = GetEntryResponse  # noqa: Y015
+
+@_typing.final
+class ListEntriesRequest(_message.Message):
+    """Request of ListEntries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    kind: _resources_pb2.EntryKind.ValueType
+    """Only entries of this kind, when set."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        kind: _resources_pb2.EntryKind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEntriesRequest: _TypeAlias = ListEntriesRequest  # noqa: Y015
+
+@_typing.final
+class ListEntriesResponse(_message.Message):
+    """Response of ListEntries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Entry]:
+        """The page of entries, by seq."""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[_resources_pb2.Entry] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEntriesResponse: _TypeAlias = ListEntriesResponse  # noqa: Y015
+
+@_typing.final
+class GetAlarmRequest(_message.Message):
+    """Request of GetAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/alarms/{alarm_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAlarmRequest: _TypeAlias = GetAlarmRequest  # noqa: Y015
+
+@_typing.final
+class GetAlarmResponse(_message.Message):
+    """Response of GetAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARM_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alarm(self) -> _resources_pb2.Alarm:
+        """The alarm."""
+
+    def __init__(
+        self,
+        *,
+        alarm: _resources_pb2.Alarm | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAlarmResponse: _TypeAlias = GetAlarmResponse  # noqa: Y015
+
+@_typing.final
+class ListAlarmsRequest(_message.Message):
+    """Request of ListAlarms."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    OPEN_ONLY_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    open_only: _builtins.bool
+    """Only alarms that are not resolved."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        open_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["open_only", b"open_only", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlarmsRequest: _TypeAlias = ListAlarmsRequest  # noqa: Y015
+
+@_typing.final
+class ListAlarmsResponse(_message.Message):
+    """Response of ListAlarms."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARMS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def alarms(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Alarm]:
+        """The page of alarms."""
+
+    def __init__(
+        self,
+        *,
+        alarms: _abc.Iterable[_resources_pb2.Alarm] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarms", b"alarms", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlarmsResponse: _TypeAlias = ListAlarmsResponse  # noqa: Y015
+
+@_typing.final
+class AcknowledgeAlarmRequest(_message.Message):
+    """Request of AcknowledgeAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/alarms/{alarm_id}". Required."""
+    note: _builtins.str
+    """Optional note."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeAlarmRequest: _TypeAlias = AcknowledgeAlarmRequest  # noqa: Y015
+
+@_typing.final
+class AcknowledgeAlarmResponse(_message.Message):
+    """Response of AcknowledgeAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARM_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alarm(self) -> _resources_pb2.Alarm:
+        """The alarm after the step."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The entry that records the step."""
+
+    def __init__(
+        self,
+        *,
+        alarm: _resources_pb2.Alarm | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeAlarmResponse: _TypeAlias = AcknowledgeAlarmResponse  # noqa: Y015
+
+@_typing.final
+class AssignAlarmRequest(_message.Message):
+    """Request of AssignAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ASSIGNEE_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/alarms/{alarm_id}". Required."""
+    note: _builtins.str
+    """Optional note."""
+    @_builtins.property
+    def assignee(self) -> _resources_pb2.Officer:
+        """The officer who will handle it. Required."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        assignee: _resources_pb2.Officer | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["assignee", b"assignee"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee", b"assignee", "name", b"name", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssignAlarmRequest: _TypeAlias = AssignAlarmRequest  # noqa: Y015
+
+@_typing.final
+class AssignAlarmResponse(_message.Message):
+    """Response of AssignAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARM_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alarm(self) -> _resources_pb2.Alarm:
+        """The alarm after the step."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The entry that records the step."""
+
+    def __init__(
+        self,
+        *,
+        alarm: _resources_pb2.Alarm | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssignAlarmResponse: _TypeAlias = AssignAlarmResponse  # noqa: Y015
+
+@_typing.final
+class EscalateAlarmRequest(_message.Message):
+    """Request of EscalateAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ESCALATED_TO_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/alarms/{alarm_id}". Required."""
+    escalated_to: _builtins.str
+    """Subject of the supervisor, or the unit, it goes to. Required."""
+    reason: _builtins.str
+    """Why. Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        escalated_to: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["escalated_to", b"escalated_to", "name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EscalateAlarmRequest: _TypeAlias = EscalateAlarmRequest  # noqa: Y015
+
+@_typing.final
+class EscalateAlarmResponse(_message.Message):
+    """Response of EscalateAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARM_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alarm(self) -> _resources_pb2.Alarm:
+        """The alarm after the step."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The entry that records the step."""
+
+    def __init__(
+        self,
+        *,
+        alarm: _resources_pb2.Alarm | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EscalateAlarmResponse: _TypeAlias = EscalateAlarmResponse  # noqa: Y015
+
+@_typing.final
+class ResolveAlarmRequest(_message.Message):
+    """Request of ResolveAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/alarms/{alarm_id}". Required."""
+    note: _builtins.str
+    """What was done and found. Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveAlarmRequest: _TypeAlias = ResolveAlarmRequest  # noqa: Y015
+
+@_typing.final
+class ResolveAlarmResponse(_message.Message):
+    """Response of ResolveAlarm."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALARM_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def alarm(self) -> _resources_pb2.Alarm:
+        """The resolved alarm."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The RESULT entry."""
+
+    def __init__(
+        self,
+        *,
+        alarm: _resources_pb2.Alarm | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alarm", b"alarm", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveAlarmResponse: _TypeAlias = ResolveAlarmResponse  # noqa: Y015
+
+@_typing.final
+class IssueDirectiveRequest(_message.Message):
+    """Request of IssueDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    DIRECTIVE_ID_FIELD_NUMBER: _builtins.int
+    DIRECTIVE_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    directive_id: _builtins.str
+    """Identifier that becomes the last part of the name. Required; same rule as room_id."""
+    @_builtins.property
+    def directive(self) -> _resources_pb2.Directive:
+        """The directive: `text`, `assignee`, `due_time` and `references` are read."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        directive_id: _builtins.str = ...,
+        directive: _resources_pb2.Directive | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive", "directive_id", b"directive_id", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueDirectiveRequest: _TypeAlias = IssueDirectiveRequest  # noqa: Y015
+
+@_typing.final
+class IssueDirectiveResponse(_message.Message):
+    """Response of IssueDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTIVE_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def directive(self) -> _resources_pb2.Directive:
+        """The open directive."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The DIRECTIVE entry."""
+
+    def __init__(
+        self,
+        *,
+        directive: _resources_pb2.Directive | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueDirectiveResponse: _TypeAlias = IssueDirectiveResponse  # noqa: Y015
+
+@_typing.final
+class CloseDirectiveRequest(_message.Message):
+    """Request of CloseDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/directives/{directive_id}". Required."""
+    result: _builtins.str
+    """The result. Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        result: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseDirectiveRequest: _TypeAlias = CloseDirectiveRequest  # noqa: Y015
+
+@_typing.final
+class CloseDirectiveResponse(_message.Message):
+    """Response of CloseDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTIVE_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def directive(self) -> _resources_pb2.Directive:
+        """The closed directive."""
+
+    @_builtins.property
+    def entry(self) -> _resources_pb2.Entry:
+        """The RESULT entry."""
+
+    def __init__(
+        self,
+        *,
+        directive: _resources_pb2.Directive | None = ...,
+        entry: _resources_pb2.Entry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive", "entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive", "entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseDirectiveResponse: _TypeAlias = CloseDirectiveResponse  # noqa: Y015
+
+@_typing.final
+class GetDirectiveRequest(_message.Message):
+    """Request of GetDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"rooms/{room_id}/directives/{directive_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDirectiveRequest: _TypeAlias = GetDirectiveRequest  # noqa: Y015
+
+@_typing.final
+class GetDirectiveResponse(_message.Message):
+    """Response of GetDirective."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTIVE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def directive(self) -> _resources_pb2.Directive:
+        """The directive."""
+
+    def __init__(
+        self,
+        *,
+        directive: _resources_pb2.Directive | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["directive", b"directive"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDirectiveResponse: _TypeAlias = GetDirectiveResponse  # noqa: Y015
+
+@_typing.final
+class ListDirectivesRequest(_message.Message):
+    """Request of ListDirectives."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    OPEN_ONLY_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    open_only: _builtins.bool
+    """Only directives that are still open."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        open_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["open_only", b"open_only", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDirectivesRequest: _TypeAlias = ListDirectivesRequest  # noqa: Y015
+
+@_typing.final
+class ListDirectivesResponse(_message.Message):
+    """Response of ListDirectives."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTIVES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def directives(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Directive]:
+        """The page of directives."""
+
+    def __init__(
+        self,
+        *,
+        directives: _abc.Iterable[_resources_pb2.Directive] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["directives", b"directives", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDirectivesResponse: _TypeAlias = ListDirectivesResponse  # noqa: Y015
+
+@_typing.final
+class ListCheckpointsRequest(_message.Message):
+    """Request of ListCheckpoints."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCheckpointsRequest: _TypeAlias = ListCheckpointsRequest  # noqa: Y015
+
+@_typing.final
+class ListCheckpointsResponse(_message.Message):
+    """Response of ListCheckpoints."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHECKPOINTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def checkpoints(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Checkpoint]:
+        """The page of checkpoints, by seq."""
+
+    def __init__(
+        self,
+        *,
+        checkpoints: _abc.Iterable[_resources_pb2.Checkpoint] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoints", b"checkpoints", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCheckpointsResponse: _TypeAlias = ListCheckpointsResponse  # noqa: Y015
+
+@_typing.final
+class VerifyChainRequest(_message.Message):
+    """Request of VerifyChain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROOM_FIELD_NUMBER: _builtins.int
+    room: _builtins.str
+    """The room: "rooms/{room_id}". Required."""
+    def __init__(
+        self,
+        *,
+        room: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["room", b"room"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyChainRequest: _TypeAlias = VerifyChainRequest  # noqa: Y015
+
+@_typing.final
+class VerifyChainResponse(_message.Message):
+    """Response of VerifyChain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTACT_FIELD_NUMBER: _builtins.int
+    ENTRIES_CHECKED_FIELD_NUMBER: _builtins.int
+    HEAD_SEQ_FIELD_NUMBER: _builtins.int
+    HEAD_SHA256_FIELD_NUMBER: _builtins.int
+    FIRST_BREAK_FIELD_NUMBER: _builtins.int
+    CHECKPOINT_PROBLEMS_FIELD_NUMBER: _builtins.int
+    CHECKPOINTS_CHECKED_FIELD_NUMBER: _builtins.int
+    PUBLIC_KEY_FIELD_NUMBER: _builtins.int
+    intact: _builtins.bool
+    """True when every entry, the recorded head and every checkpoint check out."""
+    entries_checked: _builtins.int
+    """Entries checked before the first break (all of them when intact)."""
+    head_seq: _builtins.int
+    """Last good entry: its seq (0 when none) and hash."""
+    head_sha256: _builtins.str
+    """entry_sha256 of the last good entry (64 zeros when none)."""
+    checkpoints_checked: _builtins.int
+    """Number of checkpoints checked."""
+    public_key: _builtins.str
+    """Standard base64 of the service's current public signing key."""
+    @_builtins.property
+    def first_break(self) -> _resources_pb2.ChainBreak:
+        """The first broken link; unset when the chain is intact."""
+
+    @_builtins.property
+    def checkpoint_problems(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Checkpoints whose signature or signed hash does not check out, in words."""
+
+    def __init__(
+        self,
+        *,
+        intact: _builtins.bool = ...,
+        entries_checked: _builtins.int = ...,
+        head_seq: _builtins.int = ...,
+        head_sha256: _builtins.str = ...,
+        first_break: _resources_pb2.ChainBreak | None = ...,
+        checkpoint_problems: _abc.Iterable[_builtins.str] | None = ...,
+        checkpoints_checked: _builtins.int = ...,
+        public_key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_break", b"first_break"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoint_problems", b"checkpoint_problems", "checkpoints_checked", b"checkpoints_checked", "entries_checked", b"entries_checked", "first_break", b"first_break", "head_seq", b"head_seq", "head_sha256", b"head_sha256", "intact", b"intact", "public_key", b"public_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyChainResponse: _TypeAlias = VerifyChainResponse  # noqa: Y015
+
+@_typing.final
+class ExportShiftBundleRequest(_message.Message):
+    """Request of ExportShiftBundle."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The shift: "rooms/{room_id}/shifts/{shift_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportShiftBundleRequest: _TypeAlias = ExportShiftBundleRequest  # noqa: Y015
+
+@_typing.final
+class ExportShiftBundleResponse(_message.Message):
+    """Response of ExportShiftBundle."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BUNDLE_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    PUBLIC_KEY_FIELD_NUMBER: _builtins.int
+    bundle: _builtins.bytes
+    """The bundle: UTF-8 JSON, format dutylog.bundle.v1, signed with the service's key."""
+    filename: _builtins.str
+    """Suggested file name, for example "hcm-2026-11-23-day.dutylog.json"."""
+    sha256: _builtins.str
+    """Lowercase hex SHA-256 of `bundle`."""
+    public_key: _builtins.str
+    """Standard base64 of the public key that signed it."""
+    def __init__(
+        self,
+        *,
+        bundle: _builtins.bytes = ...,
+        filename: _builtins.str = ...,
+        sha256: _builtins.str = ...,
+        public_key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bundle", b"bundle", "filename", b"filename", "public_key", b"public_key", "sha256", b"sha256"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportShiftBundleResponse: _TypeAlias = ExportShiftBundleResponse  # noqa: Y015

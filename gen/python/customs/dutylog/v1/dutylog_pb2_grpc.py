@@ -57,6 +57,121 @@ class DutyLogServiceStub:
                 request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsRequest.SerializeToString,
                 response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsResponse.FromString,
                 _registered_method=True)
+        self.OpenShift = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/OpenShift',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftResponse.FromString,
+                _registered_method=True)
+        self.GetShift = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/GetShift',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftResponse.FromString,
+                _registered_method=True)
+        self.ListShifts = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListShifts',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsResponse.FromString,
+                _registered_method=True)
+        self.HandOverShift = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/HandOverShift',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeHandover = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/AcknowledgeHandover',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverResponse.FromString,
+                _registered_method=True)
+        self.GetHandover = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/GetHandover',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverResponse.FromString,
+                _registered_method=True)
+        self.ListHandovers = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListHandovers',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversResponse.FromString,
+                _registered_method=True)
+        self.CreateEntry = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/CreateEntry',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryResponse.FromString,
+                _registered_method=True)
+        self.GetEntry = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/GetEntry',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryResponse.FromString,
+                _registered_method=True)
+        self.ListEntries = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListEntries',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesResponse.FromString,
+                _registered_method=True)
+        self.GetAlarm = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/GetAlarm',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmResponse.FromString,
+                _registered_method=True)
+        self.ListAlarms = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListAlarms',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeAlarm = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/AcknowledgeAlarm',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmResponse.FromString,
+                _registered_method=True)
+        self.AssignAlarm = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/AssignAlarm',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmResponse.FromString,
+                _registered_method=True)
+        self.EscalateAlarm = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/EscalateAlarm',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmResponse.FromString,
+                _registered_method=True)
+        self.ResolveAlarm = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ResolveAlarm',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmResponse.FromString,
+                _registered_method=True)
+        self.IssueDirective = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/IssueDirective',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveResponse.FromString,
+                _registered_method=True)
+        self.CloseDirective = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/CloseDirective',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveResponse.FromString,
+                _registered_method=True)
+        self.GetDirective = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/GetDirective',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveResponse.FromString,
+                _registered_method=True)
+        self.ListDirectives = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListDirectives',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesResponse.FromString,
+                _registered_method=True)
+        self.ListCheckpoints = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ListCheckpoints',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsResponse.FromString,
+                _registered_method=True)
+        self.VerifyChain = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/VerifyChain',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainResponse.FromString,
+                _registered_method=True)
+        self.ExportShiftBundle = channel.unary_unary(
+                '/customs.dutylog.v1.DutyLogService/ExportShiftBundle',
+                request_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleRequest.SerializeToString,
+                response_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleResponse.FromString,
+                _registered_method=True)
 
 
 class DutyLogServiceServicer:
@@ -94,6 +209,186 @@ class DutyLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenShift(self, request, context):
+        """Opens a shift in a room; refused (FAILED_PRECONDITION) while another shift of the room is
+        open. Writes an OBSERVATION entry. Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetShift(self, request, context):
+        """Returns one shift. Roles: officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShifts(self, request, context):
+        """Lists the shifts of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandOverShift(self, request, context):
+        """Closes the open shift with an automatic summary (open alarms, open directives, notable
+        entries) written as a HANDOVER_NOTE, and takes a signed checkpoint. The caller must be an
+        officer of the shift. Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeHandover(self, request, context):
+        """The incoming (open) shift takes over a pending handover; the caller must be one of its
+        officers. Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHandover(self, request, context):
+        """Returns one handover. Roles: officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHandovers(self, request, context):
+        """Lists the handovers of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateEntry(self, request, context):
+        """Appends an OBSERVATION, ACTION, RESULT or CORRECTION entry written by the caller, who must
+        be an officer of the open shift (or a supervisor). There is no update or delete.
+        Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEntry(self, request, context):
+        """Returns one entry, with download URLs of its attachments. Roles: officer, supervisor,
+        auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEntries(self, request, context):
+        """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
+        supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAlarm(self, request, context):
+        """Returns one alarm. Roles: officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlarms(self, request, context):
+        """Lists a room's alarms ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeAlarm(self, request, context):
+        """OPEN -> ACKNOWLEDGED, written as an ACTION entry. Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignAlarm(self, request, context):
+        """Assigns an acknowledged alarm to an officer (ACTION entry). Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EscalateAlarm(self, request, context):
+        """Escalates an acknowledged alarm, with a reason (ACTION entry). Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveAlarm(self, request, context):
+        """Resolves an acknowledged alarm with a mandatory note (RESULT entry). Final.
+        Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueDirective(self, request, context):
+        """Gives a directive to an officer, due by a time (DIRECTIVE entry). DIRECTIVE_OVERDUE is
+        raised once when it is still open after its due time. Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseDirective(self, request, context):
+        """Closes an open directive with its result (RESULT entry). Roles: officer, supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDirective(self, request, context):
+        """Returns one directive. Roles: officer, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDirectives(self, request, context):
+        """Lists a room's directives ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCheckpoints(self, request, context):
+        """Lists a room's signed checkpoints in chain order, AIP-158 paging. Roles: officer,
+        supervisor, auditor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyChain(self, request, context):
+        """Recomputes a room's whole hash chain from the stored entries, checks it against the
+        room's recorded head and its signed checkpoints, and reports the first broken link.
+        Roles: officer, supervisor, auditor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportShiftBundle(self, request, context):
+        """Exports a shift's entries as a signed bundle (JSON, format dutylog.bundle.v1) that
+        `python -m services.dutylog.verify_bundle` checks offline. Exports what is stored, even
+        when it is broken: the verifier reports the break. Roles: officer, supervisor, auditor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DutyLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +411,121 @@ def add_DutyLogServiceServicer_to_server(servicer, server):
                     servicer.WatchAlerts,
                     request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsRequest.FromString,
                     response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsResponse.SerializeToString,
+            ),
+            'OpenShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenShift,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftResponse.SerializeToString,
+            ),
+            'GetShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetShift,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftResponse.SerializeToString,
+            ),
+            'ListShifts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShifts,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsResponse.SerializeToString,
+            ),
+            'HandOverShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandOverShift,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftResponse.SerializeToString,
+            ),
+            'AcknowledgeHandover': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeHandover,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverResponse.SerializeToString,
+            ),
+            'GetHandover': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHandover,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverResponse.SerializeToString,
+            ),
+            'ListHandovers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHandovers,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversResponse.SerializeToString,
+            ),
+            'CreateEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEntry,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryResponse.SerializeToString,
+            ),
+            'GetEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEntry,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryResponse.SerializeToString,
+            ),
+            'ListEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEntries,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesResponse.SerializeToString,
+            ),
+            'GetAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAlarm,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmResponse.SerializeToString,
+            ),
+            'ListAlarms': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlarms,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsResponse.SerializeToString,
+            ),
+            'AcknowledgeAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlarm,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmResponse.SerializeToString,
+            ),
+            'AssignAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignAlarm,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmResponse.SerializeToString,
+            ),
+            'EscalateAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.EscalateAlarm,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmResponse.SerializeToString,
+            ),
+            'ResolveAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAlarm,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmResponse.SerializeToString,
+            ),
+            'IssueDirective': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueDirective,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveResponse.SerializeToString,
+            ),
+            'CloseDirective': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseDirective,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveResponse.SerializeToString,
+            ),
+            'GetDirective': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDirective,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveResponse.SerializeToString,
+            ),
+            'ListDirectives': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDirectives,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesResponse.SerializeToString,
+            ),
+            'ListCheckpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCheckpoints,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsResponse.SerializeToString,
+            ),
+            'VerifyChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyChain,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainResponse.SerializeToString,
+            ),
+            'ExportShiftBundle': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportShiftBundle,
+                    request_deserializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleRequest.FromString,
+                    response_serializer=customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -229,6 +639,627 @@ class DutyLogService:
             '/customs.dutylog.v1.DutyLogService/WatchAlerts',
             customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsRequest.SerializeToString,
             customs_dot_dutylog_dot_v1_dot_dutylog__pb2.WatchAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/OpenShift',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.OpenShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/GetShift',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShifts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListShifts',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandOverShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/HandOverShift',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.HandOverShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeHandover(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/AcknowledgeHandover',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeHandoverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHandover(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/GetHandover',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetHandoverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHandovers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListHandovers',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListHandoversResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/CreateEntry',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CreateEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/GetEntry',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListEntries',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/GetAlarm',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetAlarmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlarms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListAlarms',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListAlarmsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/AcknowledgeAlarm',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AcknowledgeAlarmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/AssignAlarm',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.AssignAlarmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EscalateAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/EscalateAlarm',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.EscalateAlarmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ResolveAlarm',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ResolveAlarmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueDirective(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/IssueDirective',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.IssueDirectiveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseDirective(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/CloseDirective',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.CloseDirectiveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDirective(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/GetDirective',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.GetDirectiveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDirectives(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListDirectives',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListDirectivesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCheckpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ListCheckpoints',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ListCheckpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/VerifyChain',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.VerifyChainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportShiftBundle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.dutylog.v1.DutyLogService/ExportShiftBundle',
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleRequest.SerializeToString,
+            customs_dot_dutylog_dot_v1_dot_dutylog__pb2.ExportShiftBundleResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -46,6 +46,86 @@ class DutyLogServiceStub:
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
     """
+    OpenShift: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.OpenShiftRequest, _dutylog_pb2.OpenShiftResponse]
+    """Opens a shift in a room; refused (FAILED_PRECONDITION) while another shift of the room is
+    open. Writes an OBSERVATION entry. Roles: officer, supervisor.
+    """
+    GetShift: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetShiftRequest, _dutylog_pb2.GetShiftResponse]
+    """Returns one shift. Roles: officer, supervisor, auditor, service."""
+    ListShifts: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListShiftsRequest, _dutylog_pb2.ListShiftsResponse]
+    """Lists the shifts of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    HandOverShift: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.HandOverShiftRequest, _dutylog_pb2.HandOverShiftResponse]
+    """Closes the open shift with an automatic summary (open alarms, open directives, notable
+    entries) written as a HANDOVER_NOTE, and takes a signed checkpoint. The caller must be an
+    officer of the shift. Roles: officer, supervisor.
+    """
+    AcknowledgeHandover: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.AcknowledgeHandoverRequest, _dutylog_pb2.AcknowledgeHandoverResponse]
+    """The incoming (open) shift takes over a pending handover; the caller must be one of its
+    officers. Roles: officer, supervisor.
+    """
+    GetHandover: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetHandoverRequest, _dutylog_pb2.GetHandoverResponse]
+    """Returns one handover. Roles: officer, supervisor, auditor, service."""
+    ListHandovers: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListHandoversRequest, _dutylog_pb2.ListHandoversResponse]
+    """Lists the handovers of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    CreateEntry: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.CreateEntryRequest, _dutylog_pb2.CreateEntryResponse]
+    """Appends an OBSERVATION, ACTION, RESULT or CORRECTION entry written by the caller, who must
+    be an officer of the open shift (or a supervisor). There is no update or delete.
+    Roles: officer, supervisor.
+    """
+    GetEntry: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetEntryRequest, _dutylog_pb2.GetEntryResponse]
+    """Returns one entry, with download URLs of its attachments. Roles: officer, supervisor,
+    auditor, service.
+    """
+    ListEntries: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListEntriesRequest, _dutylog_pb2.ListEntriesResponse]
+    """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
+    supervisor, auditor, service.
+    """
+    GetAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetAlarmRequest, _dutylog_pb2.GetAlarmResponse]
+    """Returns one alarm. Roles: officer, supervisor, auditor, service."""
+    ListAlarms: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListAlarmsRequest, _dutylog_pb2.ListAlarmsResponse]
+    """Lists a room's alarms ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
+    """
+    AcknowledgeAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.AcknowledgeAlarmRequest, _dutylog_pb2.AcknowledgeAlarmResponse]
+    """OPEN -> ACKNOWLEDGED, written as an ACTION entry. Roles: officer, supervisor."""
+    AssignAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.AssignAlarmRequest, _dutylog_pb2.AssignAlarmResponse]
+    """Assigns an acknowledged alarm to an officer (ACTION entry). Roles: officer, supervisor."""
+    EscalateAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.EscalateAlarmRequest, _dutylog_pb2.EscalateAlarmResponse]
+    """Escalates an acknowledged alarm, with a reason (ACTION entry). Roles: officer, supervisor."""
+    ResolveAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ResolveAlarmRequest, _dutylog_pb2.ResolveAlarmResponse]
+    """Resolves an acknowledged alarm with a mandatory note (RESULT entry). Final.
+    Roles: officer, supervisor.
+    """
+    IssueDirective: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.IssueDirectiveRequest, _dutylog_pb2.IssueDirectiveResponse]
+    """Gives a directive to an officer, due by a time (DIRECTIVE entry). DIRECTIVE_OVERDUE is
+    raised once when it is still open after its due time. Roles: officer, supervisor.
+    """
+    CloseDirective: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.CloseDirectiveRequest, _dutylog_pb2.CloseDirectiveResponse]
+    """Closes an open directive with its result (RESULT entry). Roles: officer, supervisor."""
+    GetDirective: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetDirectiveRequest, _dutylog_pb2.GetDirectiveResponse]
+    """Returns one directive. Roles: officer, supervisor, auditor, service."""
+    ListDirectives: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListDirectivesRequest, _dutylog_pb2.ListDirectivesResponse]
+    """Lists a room's directives ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    ListCheckpoints: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListCheckpointsRequest, _dutylog_pb2.ListCheckpointsResponse]
+    """Lists a room's signed checkpoints in chain order, AIP-158 paging. Roles: officer,
+    supervisor, auditor.
+    """
+    VerifyChain: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.VerifyChainRequest, _dutylog_pb2.VerifyChainResponse]
+    """Recomputes a room's whole hash chain from the stored entries, checks it against the
+    room's recorded head and its signed checkpoints, and reports the first broken link.
+    Roles: officer, supervisor, auditor.
+    """
+    ExportShiftBundle: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ExportShiftBundleRequest, _dutylog_pb2.ExportShiftBundleResponse]
+    """Exports a shift's entries as a signed bundle (JSON, format dutylog.bundle.v1) that
+    `python -m services.dutylog.verify_bundle` checks offline. Exports what is stored, even
+    when it is broken: the verifier reports the break. Roles: officer, supervisor, auditor.
+    """
 
 @_typing.type_check_only
 class DutyLogServiceAsyncStub(DutyLogServiceStub):
@@ -64,6 +144,86 @@ class DutyLogServiceAsyncStub(DutyLogServiceStub):
     WatchAlerts: _aio.UnaryStreamMultiCallable[_dutylog_pb2.WatchAlertsRequest, _dutylog_pb2.WatchAlertsResponse]  # type: ignore[assignment]
     """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
     when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
+    """
+    OpenShift: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.OpenShiftRequest, _dutylog_pb2.OpenShiftResponse]  # type: ignore[assignment]
+    """Opens a shift in a room; refused (FAILED_PRECONDITION) while another shift of the room is
+    open. Writes an OBSERVATION entry. Roles: officer, supervisor.
+    """
+    GetShift: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetShiftRequest, _dutylog_pb2.GetShiftResponse]  # type: ignore[assignment]
+    """Returns one shift. Roles: officer, supervisor, auditor, service."""
+    ListShifts: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListShiftsRequest, _dutylog_pb2.ListShiftsResponse]  # type: ignore[assignment]
+    """Lists the shifts of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    HandOverShift: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.HandOverShiftRequest, _dutylog_pb2.HandOverShiftResponse]  # type: ignore[assignment]
+    """Closes the open shift with an automatic summary (open alarms, open directives, notable
+    entries) written as a HANDOVER_NOTE, and takes a signed checkpoint. The caller must be an
+    officer of the shift. Roles: officer, supervisor.
+    """
+    AcknowledgeHandover: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.AcknowledgeHandoverRequest, _dutylog_pb2.AcknowledgeHandoverResponse]  # type: ignore[assignment]
+    """The incoming (open) shift takes over a pending handover; the caller must be one of its
+    officers. Roles: officer, supervisor.
+    """
+    GetHandover: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetHandoverRequest, _dutylog_pb2.GetHandoverResponse]  # type: ignore[assignment]
+    """Returns one handover. Roles: officer, supervisor, auditor, service."""
+    ListHandovers: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListHandoversRequest, _dutylog_pb2.ListHandoversResponse]  # type: ignore[assignment]
+    """Lists the handovers of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    CreateEntry: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.CreateEntryRequest, _dutylog_pb2.CreateEntryResponse]  # type: ignore[assignment]
+    """Appends an OBSERVATION, ACTION, RESULT or CORRECTION entry written by the caller, who must
+    be an officer of the open shift (or a supervisor). There is no update or delete.
+    Roles: officer, supervisor.
+    """
+    GetEntry: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetEntryRequest, _dutylog_pb2.GetEntryResponse]  # type: ignore[assignment]
+    """Returns one entry, with download URLs of its attachments. Roles: officer, supervisor,
+    auditor, service.
+    """
+    ListEntries: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListEntriesRequest, _dutylog_pb2.ListEntriesResponse]  # type: ignore[assignment]
+    """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
+    supervisor, auditor, service.
+    """
+    GetAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetAlarmRequest, _dutylog_pb2.GetAlarmResponse]  # type: ignore[assignment]
+    """Returns one alarm. Roles: officer, supervisor, auditor, service."""
+    ListAlarms: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListAlarmsRequest, _dutylog_pb2.ListAlarmsResponse]  # type: ignore[assignment]
+    """Lists a room's alarms ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
+    """
+    AcknowledgeAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.AcknowledgeAlarmRequest, _dutylog_pb2.AcknowledgeAlarmResponse]  # type: ignore[assignment]
+    """OPEN -> ACKNOWLEDGED, written as an ACTION entry. Roles: officer, supervisor."""
+    AssignAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.AssignAlarmRequest, _dutylog_pb2.AssignAlarmResponse]  # type: ignore[assignment]
+    """Assigns an acknowledged alarm to an officer (ACTION entry). Roles: officer, supervisor."""
+    EscalateAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.EscalateAlarmRequest, _dutylog_pb2.EscalateAlarmResponse]  # type: ignore[assignment]
+    """Escalates an acknowledged alarm, with a reason (ACTION entry). Roles: officer, supervisor."""
+    ResolveAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ResolveAlarmRequest, _dutylog_pb2.ResolveAlarmResponse]  # type: ignore[assignment]
+    """Resolves an acknowledged alarm with a mandatory note (RESULT entry). Final.
+    Roles: officer, supervisor.
+    """
+    IssueDirective: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.IssueDirectiveRequest, _dutylog_pb2.IssueDirectiveResponse]  # type: ignore[assignment]
+    """Gives a directive to an officer, due by a time (DIRECTIVE entry). DIRECTIVE_OVERDUE is
+    raised once when it is still open after its due time. Roles: officer, supervisor.
+    """
+    CloseDirective: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.CloseDirectiveRequest, _dutylog_pb2.CloseDirectiveResponse]  # type: ignore[assignment]
+    """Closes an open directive with its result (RESULT entry). Roles: officer, supervisor."""
+    GetDirective: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetDirectiveRequest, _dutylog_pb2.GetDirectiveResponse]  # type: ignore[assignment]
+    """Returns one directive. Roles: officer, supervisor, auditor, service."""
+    ListDirectives: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListDirectivesRequest, _dutylog_pb2.ListDirectivesResponse]  # type: ignore[assignment]
+    """Lists a room's directives ordered by name, AIP-158 paging. Roles: officer, supervisor,
+    auditor, service.
+    """
+    ListCheckpoints: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListCheckpointsRequest, _dutylog_pb2.ListCheckpointsResponse]  # type: ignore[assignment]
+    """Lists a room's signed checkpoints in chain order, AIP-158 paging. Roles: officer,
+    supervisor, auditor.
+    """
+    VerifyChain: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.VerifyChainRequest, _dutylog_pb2.VerifyChainResponse]  # type: ignore[assignment]
+    """Recomputes a room's whole hash chain from the stored entries, checks it against the
+    room's recorded head and its signed checkpoints, and reports the first broken link.
+    Roles: officer, supervisor, auditor.
+    """
+    ExportShiftBundle: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ExportShiftBundleRequest, _dutylog_pb2.ExportShiftBundleResponse]  # type: ignore[assignment]
+    """Exports a shift's entries as a signed bundle (JSON, format dutylog.bundle.v1) that
+    `python -m services.dutylog.verify_bundle` checks offline. Exports what is stored, even
+    when it is broken: the verifier reports the break. Roles: officer, supervisor, auditor.
     """
 
 class DutyLogServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -104,6 +264,224 @@ class DutyLogServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_dutylog_pb2.WatchAlertsResponse], _abc.AsyncIterator[_dutylog_pb2.WatchAlertsResponse]]:
         """Streams this service's alerts from just after `resume_token` (or from the oldest kept alert
         when empty), then live ones, forever. Roles: officer, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def OpenShift(
+        self,
+        request: _dutylog_pb2.OpenShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.OpenShiftResponse, _abc.Awaitable[_dutylog_pb2.OpenShiftResponse]]:
+        """Opens a shift in a room; refused (FAILED_PRECONDITION) while another shift of the room is
+        open. Writes an OBSERVATION entry. Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def GetShift(
+        self,
+        request: _dutylog_pb2.GetShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.GetShiftResponse, _abc.Awaitable[_dutylog_pb2.GetShiftResponse]]:
+        """Returns one shift. Roles: officer, supervisor, auditor, service."""
+
+    @_abc_1.abstractmethod
+    def ListShifts(
+        self,
+        request: _dutylog_pb2.ListShiftsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListShiftsResponse, _abc.Awaitable[_dutylog_pb2.ListShiftsResponse]]:
+        """Lists the shifts of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def HandOverShift(
+        self,
+        request: _dutylog_pb2.HandOverShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.HandOverShiftResponse, _abc.Awaitable[_dutylog_pb2.HandOverShiftResponse]]:
+        """Closes the open shift with an automatic summary (open alarms, open directives, notable
+        entries) written as a HANDOVER_NOTE, and takes a signed checkpoint. The caller must be an
+        officer of the shift. Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def AcknowledgeHandover(
+        self,
+        request: _dutylog_pb2.AcknowledgeHandoverRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.AcknowledgeHandoverResponse, _abc.Awaitable[_dutylog_pb2.AcknowledgeHandoverResponse]]:
+        """The incoming (open) shift takes over a pending handover; the caller must be one of its
+        officers. Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def GetHandover(
+        self,
+        request: _dutylog_pb2.GetHandoverRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.GetHandoverResponse, _abc.Awaitable[_dutylog_pb2.GetHandoverResponse]]:
+        """Returns one handover. Roles: officer, supervisor, auditor, service."""
+
+    @_abc_1.abstractmethod
+    def ListHandovers(
+        self,
+        request: _dutylog_pb2.ListHandoversRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListHandoversResponse, _abc.Awaitable[_dutylog_pb2.ListHandoversResponse]]:
+        """Lists the handovers of a room ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateEntry(
+        self,
+        request: _dutylog_pb2.CreateEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.CreateEntryResponse, _abc.Awaitable[_dutylog_pb2.CreateEntryResponse]]:
+        """Appends an OBSERVATION, ACTION, RESULT or CORRECTION entry written by the caller, who must
+        be an officer of the open shift (or a supervisor). There is no update or delete.
+        Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def GetEntry(
+        self,
+        request: _dutylog_pb2.GetEntryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.GetEntryResponse, _abc.Awaitable[_dutylog_pb2.GetEntryResponse]]:
+        """Returns one entry, with download URLs of its attachments. Roles: officer, supervisor,
+        auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def ListEntries(
+        self,
+        request: _dutylog_pb2.ListEntriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListEntriesResponse, _abc.Awaitable[_dutylog_pb2.ListEntriesResponse]]:
+        """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
+        supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetAlarm(
+        self,
+        request: _dutylog_pb2.GetAlarmRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.GetAlarmResponse, _abc.Awaitable[_dutylog_pb2.GetAlarmResponse]]:
+        """Returns one alarm. Roles: officer, supervisor, auditor, service."""
+
+    @_abc_1.abstractmethod
+    def ListAlarms(
+        self,
+        request: _dutylog_pb2.ListAlarmsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListAlarmsResponse, _abc.Awaitable[_dutylog_pb2.ListAlarmsResponse]]:
+        """Lists a room's alarms ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
+        """
+
+    @_abc_1.abstractmethod
+    def AcknowledgeAlarm(
+        self,
+        request: _dutylog_pb2.AcknowledgeAlarmRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.AcknowledgeAlarmResponse, _abc.Awaitable[_dutylog_pb2.AcknowledgeAlarmResponse]]:
+        """OPEN -> ACKNOWLEDGED, written as an ACTION entry. Roles: officer, supervisor."""
+
+    @_abc_1.abstractmethod
+    def AssignAlarm(
+        self,
+        request: _dutylog_pb2.AssignAlarmRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.AssignAlarmResponse, _abc.Awaitable[_dutylog_pb2.AssignAlarmResponse]]:
+        """Assigns an acknowledged alarm to an officer (ACTION entry). Roles: officer, supervisor."""
+
+    @_abc_1.abstractmethod
+    def EscalateAlarm(
+        self,
+        request: _dutylog_pb2.EscalateAlarmRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.EscalateAlarmResponse, _abc.Awaitable[_dutylog_pb2.EscalateAlarmResponse]]:
+        """Escalates an acknowledged alarm, with a reason (ACTION entry). Roles: officer, supervisor."""
+
+    @_abc_1.abstractmethod
+    def ResolveAlarm(
+        self,
+        request: _dutylog_pb2.ResolveAlarmRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ResolveAlarmResponse, _abc.Awaitable[_dutylog_pb2.ResolveAlarmResponse]]:
+        """Resolves an acknowledged alarm with a mandatory note (RESULT entry). Final.
+        Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueDirective(
+        self,
+        request: _dutylog_pb2.IssueDirectiveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.IssueDirectiveResponse, _abc.Awaitable[_dutylog_pb2.IssueDirectiveResponse]]:
+        """Gives a directive to an officer, due by a time (DIRECTIVE entry). DIRECTIVE_OVERDUE is
+        raised once when it is still open after its due time. Roles: officer, supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def CloseDirective(
+        self,
+        request: _dutylog_pb2.CloseDirectiveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.CloseDirectiveResponse, _abc.Awaitable[_dutylog_pb2.CloseDirectiveResponse]]:
+        """Closes an open directive with its result (RESULT entry). Roles: officer, supervisor."""
+
+    @_abc_1.abstractmethod
+    def GetDirective(
+        self,
+        request: _dutylog_pb2.GetDirectiveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.GetDirectiveResponse, _abc.Awaitable[_dutylog_pb2.GetDirectiveResponse]]:
+        """Returns one directive. Roles: officer, supervisor, auditor, service."""
+
+    @_abc_1.abstractmethod
+    def ListDirectives(
+        self,
+        request: _dutylog_pb2.ListDirectivesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListDirectivesResponse, _abc.Awaitable[_dutylog_pb2.ListDirectivesResponse]]:
+        """Lists a room's directives ordered by name, AIP-158 paging. Roles: officer, supervisor,
+        auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def ListCheckpoints(
+        self,
+        request: _dutylog_pb2.ListCheckpointsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ListCheckpointsResponse, _abc.Awaitable[_dutylog_pb2.ListCheckpointsResponse]]:
+        """Lists a room's signed checkpoints in chain order, AIP-158 paging. Roles: officer,
+        supervisor, auditor.
+        """
+
+    @_abc_1.abstractmethod
+    def VerifyChain(
+        self,
+        request: _dutylog_pb2.VerifyChainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.VerifyChainResponse, _abc.Awaitable[_dutylog_pb2.VerifyChainResponse]]:
+        """Recomputes a room's whole hash chain from the stored entries, checks it against the
+        room's recorded head and its signed checkpoints, and reports the first broken link.
+        Roles: officer, supervisor, auditor.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportShiftBundle(
+        self,
+        request: _dutylog_pb2.ExportShiftBundleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dutylog_pb2.ExportShiftBundleResponse, _abc.Awaitable[_dutylog_pb2.ExportShiftBundleResponse]]:
+        """Exports a shift's entries as a signed bundle (JSON, format dutylog.bundle.v1) that
+        `python -m services.dutylog.verify_bundle` checks offline. Exports what is stored, even
+        when it is broken: the verifier reports the break. Roles: officer, supervisor, auditor.
         """
 
 def add_DutyLogServiceServicer_to_server(servicer: DutyLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,149 @@
+"""Duty log demo data: the national room with a completed handover and an open shift with
+entries and a directive; alarms of the other services' demo alerts arrive by themselves."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from customs.dutylog.v1 import dutylog_pb2 as api
+from customs.dutylog.v1 import dutylog_pb2_grpc
+from customs.dutylog.v1 import resources_pb2 as pb
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from devstack.suite import Suite
+
+ROOM = "rooms/national"
+LAN = pb.Officer(
+    subject="officer:lan", display_name="Nguyễn Thị Lan", department=pb.DEPARTMENT_ANTI_SMUGGLING
+)
+MINH = pb.Officer(
+    subject="officer:minh", display_name="Trần Văn Minh", department=pb.DEPARTMENT_RISK_MANAGEMENT
+)
+HUNG = pb.Officer(
+    subject="officer:hung", display_name="Lê Quốc Hùng", department=pb.DEPARTMENT_SUPERVISION
+)
+THAO = pb.Officer(
+    subject="officer:thao",
+    display_name="Phạm Thu Thảo",
+    department=pb.DEPARTMENT_POST_CLEARANCE_AUDIT,
+)
+
+
+def _due(hours: float) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=hours))
+    return stamp
+
+
+def load(suite: Suite) -> list[str]:
+    stub = dutylog_pb2_grpc.DutyLogServiceStub(
+        grpc.insecure_channel(suite.services["dutylog"].address)
+    )
+
+    def who(officer: pb.Officer) -> tuple[tuple[str, str], ...]:
+        token = suite.token(officer.subject, "officer")
+        return (("authorization", f"Bearer {token}"),)
+
+    def note(
+        officer: pb.Officer,
+        text: str,
+        kind: pb.EntryKind.ValueType = pb.ENTRY_KIND_OBSERVATION,
+        references: pb.References | None = None,
+    ) -> pb.Entry:
+        entry = pb.Entry(kind=kind, text=text, references=references)
+        request = api.CreateEntryRequest(parent=ROOM, entry=entry)
+        created: pb.Entry = stub.CreateEntry(request, metadata=who(officer), timeout=10).entry
+        return created
+
+    supervisor = (("authorization", f"Bearer {suite.token('demo-supervisor', 'supervisor')}"),)
+    stub.CreateRoom(
+        api.CreateRoomRequest(
+            room_id="hcm",
+            room=api.Room(
+                display_name="Hồ Chí Minh City customs monitoring room",
+                sites=["sites/cat-lai", "sites/moc-bai", "sites/tan-son-nhat"],
+                time_zone="Asia/Ho_Chi_Minh",
+            ),
+        ),
+        metadata=supervisor,
+        timeout=10,
+    )
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    night = stub.OpenShift(
+        api.OpenShiftRequest(
+            parent=ROOM, shift_id=f"{day}-night", shift=pb.Shift(leader=LAN, officers=[MINH])
+        ),
+        metadata=who(LAN),
+        timeout=10,
+    ).shift
+    note(LAN, "Camera feeds of Cát Lái and Mộc Bài checked: all online.")
+    note(
+        MINH,
+        "Container CSQU3054383 assigned the red channel; scanner inspection requested.",
+        kind=pb.ENTRY_KIND_ACTION,
+        references=pb.References(container_numbers=["CSQU3054383"]),
+    )
+    stub.IssueDirective(
+        api.IssueDirectiveRequest(
+            parent=ROOM,
+            directive_id=f"{day}-seal-battery",
+            directive=pb.Directive(
+                text="Have the Cát Lái depot charge every seal below 20% before arming it.",
+                assignee=MINH,
+                due_time=_due(6),
+            ),
+        ),
+        metadata=supervisor,
+        timeout=10,
+    )
+    # Give capture a moment to record the demo alerts of the other services.
+    deadline = time.monotonic() + 15
+    alarms: list[pb.Alarm] = []
+    while time.monotonic() < deadline and not alarms:
+        alarms = list(
+            stub.ListAlarms(api.ListAlarmsRequest(parent=ROOM), metadata=supervisor).alarms
+        )
+        time.sleep(0.5)
+    handover = stub.HandOverShift(
+        api.HandOverShiftRequest(name=night.name, handover_id=f"{day}-night-to-day"),
+        metadata=who(LAN),
+        timeout=10,
+    ).handover
+    day_shift = stub.OpenShift(
+        api.OpenShiftRequest(
+            parent=ROOM, shift_id=f"{day}-day", shift=pb.Shift(leader=HUNG, officers=[THAO])
+        ),
+        metadata=who(HUNG),
+        timeout=10,
+    ).shift
+    stub.AcknowledgeHandover(
+        api.AcknowledgeHandoverRequest(name=handover.name), metadata=who(HUNG), timeout=10
+    )
+    if alarms:
+        stub.AcknowledgeAlarm(
+            api.AcknowledgeAlarmRequest(name=alarms[0].name, note="Looking into it"),
+            metadata=who(THAO),
+            timeout=10,
+        )
+    note(THAO, "Truck 51C-123.45 held at Mộc Bài lane 2 pending the seal check.")
+    stub.IssueDirective(
+        api.IssueDirectiveRequest(
+            parent=ROOM,
+            directive_id=f"{day}-moc-bai-recheck",
+            directive=pb.Directive(
+                text="Re-check the seal of the truck held at Mộc Bài and report.",
+                assignee=THAO,
+                due_time=_due(2),
+            ),
+        ),
+        metadata=who(HUNG),
+        timeout=10,
+    )
+    return [
+        f"dutylog: {ROOM} shift {night.name.rsplit('/', 1)[1]} handed over "
+        f"({len(handover.open_alarms)} open alarms, {len(handover.open_directives)} open "
+        f"directives carried over) to open shift {day_shift.name.rsplit('/', 1)[1]}; "
+        f"{len(alarms)} captured alarms so far; room rooms/hcm supervises Cát Lái and Mộc Bài",
+    ]

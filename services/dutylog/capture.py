@@ -170,11 +170,7 @@ class Consumer:
                     response_deserializer=response_type.FromString,
                 )
                 token = await self._recorder.resume_token(self.source)
-                # The platform channel's interceptor only reaches unary-unary calls (grpc.aio
-                # files an interceptor under its first matching kind), so the stream carries
-                # its bearer token itself.
-                auth = (("authorization", f"Bearer {self._token()}"),)
-                async for response in watch(request_type(resume_token=token), metadata=auth):
+                async for response in watch(request_type(resume_token=token)):
                     if await self._recorder.record(
                         self.source, response.alert, response.resume_token
                     ):

@@ -108,6 +108,8 @@ class PlatformConfig:
     s3_secure: bool
     s3_region: str
     s3_bucket: str
+    s3_public_endpoint: str | None
+    s3_public_secure: bool
     auth: AuthConfig
     otlp_endpoint: str | None
     log_level: str
@@ -135,6 +137,12 @@ class PlatformConfig:
             s3_secure=read(env, "S3_SECURE", boolean, False),
             s3_region=read(env, "S3_REGION", str, "us-east-1"),
             s3_bucket=read(env, "S3_BUCKET", str, f"customs-{service}"),
+            s3_public_endpoint=(
+                read(env, "S3_PUBLIC_ENDPOINT", s3_endpoint)
+                if env.get("S3_PUBLIC_ENDPOINT", "").strip()
+                else None
+            ),
+            s3_public_secure=read(env, "S3_PUBLIC_SECURE", boolean, False),
             auth=AuthConfig(
                 issuer=read(env, "AUTH_ISSUER", str),
                 audience=read(env, "AUTH_AUDIENCE", str, "customs-suite"),

@@ -36,9 +36,24 @@ class ObjectStore:
         secure: bool = False,
         region: str = "us-east-1",
         workers: int = 4,
+        public_endpoint: str | None = None,
+        public_secure: bool | None = None,
     ) -> None:
         self._client = Minio(
             endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region
+        )
+        # Presigned URLs are for clients outside the cluster: sign them for the address those
+        # clients reach (signing is local; this client never connects).
+        self._signer = (
+            Minio(
+                public_endpoint,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=secure if public_secure is None else public_secure,
+                region=region,
+            )
+            if public_endpoint
+            else self._client
         )
         self.bucket = bucket
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s3")
@@ -118,7 +133,7 @@ class ObjectStore:
 
     async def presigned_get(self, key: str, expires: timedelta) -> str:
         """A URL that lets anyone holding it read the object until it expires."""
-        call: Callable[[], Any] = lambda: self._client.presigned_get_object(  # noqa: E731
+        call: Callable[[], Any] = lambda: self._signer.presigned_get_object(  # noqa: E731
             self.bucket, key, expires=expires
         )
         url: str = await self._run("presign", key, call)

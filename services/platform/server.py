@@ -33,6 +33,8 @@ from services.platform.outbox import Outbox
 
 log = logging.getLogger("customs.server")
 _DEPENDENCY_CHECK_SECONDS = 2.0
+#: Health service name for liveness probes: SERVING from start until shutdown.
+LIVENESS = "liveness"
 
 
 @dataclass(slots=True)
@@ -109,11 +111,15 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
         secure=config.s3_secure,
         region=config.s3_region,
         workers=config.blocking_workers,
+        public_endpoint=config.s3_public_endpoint,
+        public_secure=config.s3_public_secure,
     )
     health = HealthServicer()
     names = list(spec.grpc_services)
     for name in ("", *names):
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    # Liveness: the process and its event loop answer; storage outages do not restart pods.
+    await health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     server = grpc.aio.server(
         interceptors=[
             tel.server_interceptor(),

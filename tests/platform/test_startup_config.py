@@ -63,3 +63,25 @@ def test_service_exits_2_naming_the_missing_variable() -> None:
     )
     assert done.returncode == 2
     assert "MONGODB_URI" in done.stderr
+
+
+def test_presigned_urls_use_the_public_endpoint(tmp_path: Path) -> None:
+    from services.platform.objects import ObjectStore
+
+    store = ObjectStore(
+        "seaweedfs-s3:8333",
+        "a",
+        "b",
+        "customs-scanner",
+        public_endpoint="s3.customs.example:443",
+        public_secure=True,
+    )
+    try:
+        import asyncio
+        from datetime import timedelta
+
+        url = asyncio.run(store.presigned_get("scans/x.png", timedelta(minutes=5)))
+    finally:
+        store.close()
+    assert url.startswith("https://s3.customs.example/customs-scanner/scans/x.png?")
+    assert "X-Amz-Signature=" in url

@@ -82,7 +82,7 @@ def main() -> None:
     t = time.perf_counter()
     warm_up()
     t_warm = time.perf_counter() - t
-    layer = numba.threading_layer()
+    layer = numba.threading_layer()  # type: ignore[attr-defined]
     print(f"machine: {cpu_model()}; {os.cpu_count()} logical CPUs; numba {numba.__version__} "
           f"with {threads} threads ({layer} layer); numpy {np.__version__}")  # fmt: skip
     print(f"load average before: {load_average()} (other processes share these CPUs)")

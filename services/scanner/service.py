@@ -1,35 +1,58 @@
-"""Wiring of the scanner service: storage, servicer."""
+"""Wiring of the scanner service: settings, analysis engine (warmed up before SERVING),
+storage, servicer, and the background resumption of scans left unanalysed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+
 import grpc
 from customs.scanner.v1 import scanner_pb2_grpc
-from pymongo import IndexModel
 
-from services.platform.resources import ResourceCollection, name_indexes
+from services.platform.resources import ResourceCollection
 from services.platform.server import Resources, ServiceSpec
+from services.scanner.engine import Engine
+from services.scanner.reviews import Reviews
+from services.scanner.scan_store import INDEXES, SCANNERS, ScanStore
 from services.scanner.servicer import POLICY, SERVICE, ScannerServicer
+from services.scanner.settings import ScannerSettings
 
 
 class ScannerService:
     def __init__(self, res: Resources) -> None:
-        scanners = ResourceCollection(res.mongo, res.db, "scanners", res.outbox, "scanner")
-        self._servicer = ScannerServicer(scanners, res.objects, res.outbox)
+        settings = ScannerSettings.from_env(os.environ)
+        scanners = ResourceCollection(res.mongo, res.db, SCANNERS, res.outbox, "scanner")
+        self._engine = Engine()
+        self._store = ScanStore(res.mongo, res.db, res.objects, res.outbox, self._engine, settings)
+        reviews = Reviews(res.mongo, res.db, res.outbox, self._store)
+        self._servicer = ScannerServicer(
+            scanners, res.objects, res.outbox, self._store, reviews, settings
+        )
+        self._resume: asyncio.Task[None] | None = None
 
     def register(self, server: grpc.aio.Server) -> None:
         scanner_pb2_grpc.add_ScannerServiceServicer_to_server(self._servicer, server)
 
     async def start(self) -> None:
-        return None
+        """Compiles (or loads from NUMBA_CACHE_DIR) the kernels before SERVING, then resumes
+        the analysis of scans left RECEIVED in the background."""
+        await self._engine.warm_up()
+        self._resume = asyncio.create_task(self._store.resume_pending())
 
     async def stop(self) -> None:
-        return None
+        if self._resume is not None:
+            self._resume.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resume
+        await self._store.drain()
+        self._engine.close()
 
 
 SPEC = ServiceSpec(
     name="scanner",
     grpc_services=[SERVICE],
     policies=[POLICY],
-    indexes={"scanners": name_indexes(IndexModel([("site", 1), ("name", 1)]))},
+    indexes=INDEXES,
     build=ScannerService,
 )

@@ -46,6 +46,232 @@ SCANNER_KIND_BAGGAGE: ScannerKind.ValueType  # 2
 """Baggage and parcel scanner."""
 Global___ScannerKind: _TypeAlias = ScannerKind  # noqa: Y015
 
+class _ScanState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ScanStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ScanState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SCAN_STATE_UNSPECIFIED: _ScanState.ValueType  # 0
+    """Not set; never stored. As a filter: any state."""
+    SCAN_STATE_RECEIVED: _ScanState.ValueType  # 1
+    """Stored, analysis pending."""
+    SCAN_STATE_ANALYSED: _ScanState.ValueType  # 2
+    """Analysed; waiting for an analyst's verdict."""
+    SCAN_STATE_CLEARED: _ScanState.ValueType  # 3
+    """An analyst cleared it."""
+    SCAN_STATE_HOLD: _ScanState.ValueType  # 4
+    """An analyst holds it for physical inspection."""
+    SCAN_STATE_INSPECTED: _ScanState.ValueType  # 5
+    """The physical inspection outcome is recorded."""
+
+class ScanState(_ScanState, metaclass=_ScanStateEnumTypeWrapper):
+    """Where a scan is in its life. RECEIVED -> ANALYSED -> CLEARED or HOLD -> INSPECTED; other
+    changes are FAILED_PRECONDITION.
+    """
+
+SCAN_STATE_UNSPECIFIED: ScanState.ValueType  # 0
+"""Not set; never stored. As a filter: any state."""
+SCAN_STATE_RECEIVED: ScanState.ValueType  # 1
+"""Stored, analysis pending."""
+SCAN_STATE_ANALYSED: ScanState.ValueType  # 2
+"""Analysed; waiting for an analyst's verdict."""
+SCAN_STATE_CLEARED: ScanState.ValueType  # 3
+"""An analyst cleared it."""
+SCAN_STATE_HOLD: ScanState.ValueType  # 4
+"""An analyst holds it for physical inspection."""
+SCAN_STATE_INSPECTED: ScanState.ValueType  # 5
+"""The physical inspection outcome is recorded."""
+Global___ScanState: _TypeAlias = ScanState  # noqa: Y015
+
+class _GoodsCategory:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _GoodsCategoryEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_GoodsCategory.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    GOODS_CATEGORY_UNSPECIFIED: _GoodsCategory.ValueType  # 0
+    """Not set: rejected."""
+    GOODS_CATEGORY_TEXTILES: _GoodsCategory.ValueType  # 1
+    """Textiles and garments (organic)."""
+    GOODS_CATEGORY_FOODSTUFFS: _GoodsCategory.ValueType  # 2
+    """Foodstuffs (organic)."""
+    GOODS_CATEGORY_WOOD_PAPER: _GoodsCategory.ValueType  # 3
+    """Wood, paper, furniture (organic)."""
+    GOODS_CATEGORY_PLASTICS: _GoodsCategory.ValueType  # 4
+    """Plastics (organic, some mixed)."""
+    GOODS_CATEGORY_MACHINERY: _GoodsCategory.ValueType  # 5
+    """Machinery (metallic and organic)."""
+    GOODS_CATEGORY_METALS: _GoodsCategory.ValueType  # 6
+    """Metals (metallic)."""
+    GOODS_CATEGORY_ELECTRONICS: _GoodsCategory.ValueType  # 7
+    """Electronics (metallic and organic)."""
+    GOODS_CATEGORY_MINERALS: _GoodsCategory.ValueType  # 8
+    """Minerals, stone, ceramics (mixed, inorganic)."""
+    GOODS_CATEGORY_OTHER: _GoodsCategory.ValueType  # 9
+    """Anything else (organic or metallic)."""
+
+class GoodsCategory(_GoodsCategory, metaclass=_GoodsCategoryEnumTypeWrapper):
+    """Coarse category of declared goods: it says which materials the image is expected to show."""
+
+GOODS_CATEGORY_UNSPECIFIED: GoodsCategory.ValueType  # 0
+"""Not set: rejected."""
+GOODS_CATEGORY_TEXTILES: GoodsCategory.ValueType  # 1
+"""Textiles and garments (organic)."""
+GOODS_CATEGORY_FOODSTUFFS: GoodsCategory.ValueType  # 2
+"""Foodstuffs (organic)."""
+GOODS_CATEGORY_WOOD_PAPER: GoodsCategory.ValueType  # 3
+"""Wood, paper, furniture (organic)."""
+GOODS_CATEGORY_PLASTICS: GoodsCategory.ValueType  # 4
+"""Plastics (organic, some mixed)."""
+GOODS_CATEGORY_MACHINERY: GoodsCategory.ValueType  # 5
+"""Machinery (metallic and organic)."""
+GOODS_CATEGORY_METALS: GoodsCategory.ValueType  # 6
+"""Metals (metallic)."""
+GOODS_CATEGORY_ELECTRONICS: GoodsCategory.ValueType  # 7
+"""Electronics (metallic and organic)."""
+GOODS_CATEGORY_MINERALS: GoodsCategory.ValueType  # 8
+"""Minerals, stone, ceramics (mixed, inorganic)."""
+GOODS_CATEGORY_OTHER: GoodsCategory.ValueType  # 9
+"""Anything else (organic or metallic)."""
+Global___GoodsCategory: _TypeAlias = GoodsCategory  # noqa: Y015
+
+class _Material:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MaterialEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Material.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MATERIAL_UNSPECIFIED: _Material.ValueType  # 0
+    """Not set."""
+    MATERIAL_BACKGROUND: _Material.ValueType  # 1
+    """Air or nothing in the beam."""
+    MATERIAL_ORGANIC: _Material.ValueType  # 2
+    """Low atomic number: food, textiles, wood, plastics, drugs, explosives."""
+    MATERIAL_MIXED: _Material.ValueType  # 3
+    """Light metals, glass, mixtures."""
+    MATERIAL_INORGANIC: _Material.ValueType  # 4
+    """Steel, iron, copper."""
+    MATERIAL_HEAVY_METAL: _Material.ValueType  # 5
+    """Lead, tungsten, uranium and other heavy metals."""
+    MATERIAL_IMPENETRABLE: _Material.ValueType  # 6
+    """Too dense to see through."""
+
+class Material(_Material, metaclass=_MaterialEnumTypeWrapper):
+    """Dual-energy material class."""
+
+MATERIAL_UNSPECIFIED: Material.ValueType  # 0
+"""Not set."""
+MATERIAL_BACKGROUND: Material.ValueType  # 1
+"""Air or nothing in the beam."""
+MATERIAL_ORGANIC: Material.ValueType  # 2
+"""Low atomic number: food, textiles, wood, plastics, drugs, explosives."""
+MATERIAL_MIXED: Material.ValueType  # 3
+"""Light metals, glass, mixtures."""
+MATERIAL_INORGANIC: Material.ValueType  # 4
+"""Steel, iron, copper."""
+MATERIAL_HEAVY_METAL: Material.ValueType  # 5
+"""Lead, tungsten, uranium and other heavy metals."""
+MATERIAL_IMPENETRABLE: Material.ValueType  # 6
+"""Too dense to see through."""
+Global___Material: _TypeAlias = Material  # noqa: Y015
+
+class _FindingRule:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FindingRuleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FindingRule.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FINDING_RULE_UNSPECIFIED: _FindingRule.ValueType  # 0
+    """Not set."""
+    FINDING_RULE_DECLARED_EMPTY_BUT_LOADED: _FindingRule.ValueType  # 1
+    """Declared empty, but the container holds cargo."""
+    FINDING_RULE_DECLARED_GOODS_NOT_SEEN: _FindingRule.ValueType  # 2
+    """Goods declared, but the container looks empty."""
+    FINDING_RULE_MATERIAL_INCONSISTENT: _FindingRule.ValueType  # 3
+    """A material not expected from the declared goods."""
+    FINDING_RULE_HEAVY_METAL: _FindingRule.ValueType  # 4
+    """Heavy-metal region."""
+    FINDING_RULE_IMPENETRABLE: _FindingRule.ValueType  # 5
+    """Region too dense to see through."""
+    FINDING_RULE_FALSE_COMPARTMENT: _FindingRule.ValueType  # 6
+    """Dense layer along a wall, roof or floor: possible false compartment."""
+    FINDING_RULE_MASS_MISMATCH: _FindingRule.ValueType  # 7
+    """Estimated cargo mass far from the declared gross weight."""
+    FINDING_RULE_NO_CONTAINER: _FindingRule.ValueType  # 8
+    """No container structure found in the image."""
+
+class FindingRule(_FindingRule, metaclass=_FindingRuleEnumTypeWrapper):
+    """An automated rule of the analysis."""
+
+FINDING_RULE_UNSPECIFIED: FindingRule.ValueType  # 0
+"""Not set."""
+FINDING_RULE_DECLARED_EMPTY_BUT_LOADED: FindingRule.ValueType  # 1
+"""Declared empty, but the container holds cargo."""
+FINDING_RULE_DECLARED_GOODS_NOT_SEEN: FindingRule.ValueType  # 2
+"""Goods declared, but the container looks empty."""
+FINDING_RULE_MATERIAL_INCONSISTENT: FindingRule.ValueType  # 3
+"""A material not expected from the declared goods."""
+FINDING_RULE_HEAVY_METAL: FindingRule.ValueType  # 4
+"""Heavy-metal region."""
+FINDING_RULE_IMPENETRABLE: FindingRule.ValueType  # 5
+"""Region too dense to see through."""
+FINDING_RULE_FALSE_COMPARTMENT: FindingRule.ValueType  # 6
+"""Dense layer along a wall, roof or floor: possible false compartment."""
+FINDING_RULE_MASS_MISMATCH: FindingRule.ValueType  # 7
+"""Estimated cargo mass far from the declared gross weight."""
+FINDING_RULE_NO_CONTAINER: FindingRule.ValueType  # 8
+"""No container structure found in the image."""
+Global___FindingRule: _TypeAlias = FindingRule  # noqa: Y015
+
+class _RegionKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RegionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RegionKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REGION_KIND_UNSPECIFIED: _RegionKind.ValueType  # 0
+    """Not set."""
+    REGION_KIND_DENSE: _RegionKind.ValueType  # 1
+    """Connected pixels of high attenuation (dense objects)."""
+    REGION_KIND_MATERIAL: _RegionKind.ValueType  # 2
+    """Connected pixels of one material class."""
+
+class RegionKind(_RegionKind, metaclass=_RegionKindEnumTypeWrapper):
+    """Kind of a region the analysis found."""
+
+REGION_KIND_UNSPECIFIED: RegionKind.ValueType  # 0
+"""Not set."""
+REGION_KIND_DENSE: RegionKind.ValueType  # 1
+"""Connected pixels of high attenuation (dense objects)."""
+REGION_KIND_MATERIAL: RegionKind.ValueType  # 2
+"""Connected pixels of one material class."""
+Global___RegionKind: _TypeAlias = RegionKind  # noqa: Y015
+
+class _Decision:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DecisionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Decision.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DECISION_UNSPECIFIED: _Decision.ValueType  # 0
+    """Not set: rejected."""
+    DECISION_CLEAR: _Decision.ValueType  # 1
+    """Nothing to inspect: the container may go."""
+    DECISION_HOLD: _Decision.ValueType  # 2
+    """Hold for physical inspection."""
+
+class Decision(_Decision, metaclass=_DecisionEnumTypeWrapper):
+    """An analyst's verdict."""
+
+DECISION_UNSPECIFIED: Decision.ValueType  # 0
+"""Not set: rejected."""
+DECISION_CLEAR: Decision.ValueType  # 1
+"""Nothing to inspect: the container may go."""
+DECISION_HOLD: Decision.ValueType  # 2
+"""Hold for physical inspection."""
+Global___Decision: _TypeAlias = Decision  # noqa: Y015
+
 @_typing.final
 class Scanner(_message.Message):
     """A scanner installed at a site."""
@@ -380,8 +606,11 @@ class CheckContainerHoldResponse(_message.Message):
     HELD_SCANS_FIELD_NUMBER: _builtins.int
     REASONS_FIELD_NUMBER: _builtins.int
     LATEST_SCAN_FIELD_NUMBER: _builtins.int
+    UNDECIDED_SCANS_FIELD_NUMBER: _builtins.int
     open_hold: _builtins.bool
-    """True when at least one scan of the container is on HOLD."""
+    """True when at least one scan of the container is on HOLD, or was inspected with a violation
+    found (an inspection that found nothing releases the hold).
+    """
     latest_scan: _builtins.str
     """Name of the most recent scan of the container, if it was ever scanned."""
     @_builtins.property
@@ -392,6 +621,12 @@ class CheckContainerHoldResponse(_message.Message):
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Why each scan is held, one line per held scan, in the order of `held_scans`."""
 
+    @_builtins.property
+    def undecided_scans(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Scans of the container not decided yet (RECEIVED or ANALYSED), for information: they do
+        not make `open_hold` true.
+        """
+
     def __init__(
         self,
         *,
@@ -399,10 +634,11 @@ class CheckContainerHoldResponse(_message.Message):
         held_scans: _abc.Iterable[_builtins.str] | None = ...,
         reasons: _abc.Iterable[_builtins.str] | None = ...,
         latest_scan: _builtins.str = ...,
+        undecided_scans: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["held_scans", b"held_scans", "latest_scan", b"latest_scan", "open_hold", b"open_hold", "reasons", b"reasons"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["held_scans", b"held_scans", "latest_scan", b"latest_scan", "open_hold", b"open_hold", "reasons", b"reasons", "undecided_scans", b"undecided_scans"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -457,3 +693,1221 @@ class WatchAlertsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WatchAlertsResponse: _TypeAlias = WatchAlertsResponse  # noqa: Y015
+
+@_typing.final
+class GoodsLine(_message.Message):
+    """One declared goods line."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HS_CODE_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    hs_code: _builtins.str
+    """Harmonized System code, 4 to 10 digits, for example "610910". Required."""
+    description: _builtins.str
+    """Description as declared. Required."""
+    category: Global___GoodsCategory.ValueType
+    """Category of the goods. Required."""
+    def __init__(
+        self,
+        *,
+        hs_code: _builtins.str = ...,
+        description: _builtins.str = ...,
+        category: Global___GoodsCategory.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "description", b"description", "hs_code", b"hs_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GoodsLine: _TypeAlias = GoodsLine  # noqa: Y015
+
+@_typing.final
+class Declaration(_message.Message):
+    """The declaration the scanned containers travel under."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    GOODS_FIELD_NUMBER: _builtins.int
+    GROSS_WEIGHT_KG_FIELD_NUMBER: _builtins.int
+    DECLARED_EMPTY_FIELD_NUMBER: _builtins.int
+    reference: _builtins.str
+    """Declaration reference (number in the clearance system), for example "VN-CL-2026-000123".
+    Required.
+    """
+    gross_weight_kg: _builtins.float
+    """Declared gross weight of the cargo in kilograms, >= 0 (0: not declared)."""
+    declared_empty: _builtins.bool
+    """The container is declared empty (no goods lines then)."""
+    @_builtins.property
+    def goods(self) -> _containers.RepeatedCompositeFieldContainer[Global___GoodsLine]:
+        """Declared goods lines; empty only when `declared_empty`."""
+
+    def __init__(
+        self,
+        *,
+        reference: _builtins.str = ...,
+        goods: _abc.Iterable[Global___GoodsLine] | None = ...,
+        gross_weight_kg: _builtins.float = ...,
+        declared_empty: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["declared_empty", b"declared_empty", "goods", b"goods", "gross_weight_kg", b"gross_weight_kg", "reference", b"reference"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Declaration: _TypeAlias = Declaration  # noqa: Y015
+
+@_typing.final
+class PixelBox(_message.Message):
+    """A pixel rectangle, half-open: rows [top, bottom), columns [left, right)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOP_FIELD_NUMBER: _builtins.int
+    BOTTOM_FIELD_NUMBER: _builtins.int
+    LEFT_FIELD_NUMBER: _builtins.int
+    RIGHT_FIELD_NUMBER: _builtins.int
+    top: _builtins.int
+    """First row."""
+    bottom: _builtins.int
+    """Row after the last."""
+    left: _builtins.int
+    """First column."""
+    right: _builtins.int
+    """Column after the last."""
+    def __init__(
+        self,
+        *,
+        top: _builtins.int = ...,
+        bottom: _builtins.int = ...,
+        left: _builtins.int = ...,
+        right: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bottom", b"bottom", "left", b"left", "right", b"right", "top", b"top"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PixelBox: _TypeAlias = PixelBox  # noqa: Y015
+
+@_typing.final
+class PixelPoint(_message.Message):
+    """A pixel position."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROW_FIELD_NUMBER: _builtins.int
+    COLUMN_FIELD_NUMBER: _builtins.int
+    row: _builtins.int
+    """Row (detector row)."""
+    column: _builtins.int
+    """Column (scan line)."""
+    def __init__(
+        self,
+        *,
+        row: _builtins.int = ...,
+        column: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "row", b"row"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PixelPoint: _TypeAlias = PixelPoint  # noqa: Y015
+
+@_typing.final
+class PixelPolygon(_message.Message):
+    """A closed polygon in pixels."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POINTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def points(self) -> _containers.RepeatedCompositeFieldContainer[Global___PixelPoint]:
+        """Vertices in order, at least 3."""
+
+    def __init__(
+        self,
+        *,
+        points: _abc.Iterable[Global___PixelPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["points", b"points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PixelPolygon: _TypeAlias = PixelPolygon  # noqa: Y015
+
+@_typing.final
+class Region(_message.Message):
+    """A region found by the analysis, with its statistics."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    BOX_FIELD_NUMBER: _builtins.int
+    AREA_PX_FIELD_NUMBER: _builtins.int
+    CENTROID_ROW_FIELD_NUMBER: _builtins.int
+    CENTROID_COLUMN_FIELD_NUMBER: _builtins.int
+    MEAN_ATTENUATION_FIELD_NUMBER: _builtins.int
+    DOMINANT_MATERIAL_FIELD_NUMBER: _builtins.int
+    MASS_KG_FIELD_NUMBER: _builtins.int
+    kind: Global___RegionKind.ValueType
+    """Dense or material region."""
+    area_px: _builtins.int
+    """Area in pixels."""
+    centroid_row: _builtins.float
+    """Centroid row."""
+    centroid_column: _builtins.float
+    """Centroid column."""
+    mean_attenuation: _builtins.float
+    """Mean high-energy attenuation."""
+    dominant_material: Global___Material.ValueType
+    """Material class covering most of the region."""
+    mass_kg: _builtins.float
+    """Estimated mass in kilograms."""
+    @_builtins.property
+    def box(self) -> Global___PixelBox:
+        """Bounding box."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___RegionKind.ValueType = ...,
+        box: Global___PixelBox | None = ...,
+        area_px: _builtins.int = ...,
+        centroid_row: _builtins.float = ...,
+        centroid_column: _builtins.float = ...,
+        mean_attenuation: _builtins.float = ...,
+        dominant_material: Global___Material.ValueType = ...,
+        mass_kg: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["box", b"box"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["area_px", b"area_px", "box", b"box", "centroid_column", b"centroid_column", "centroid_row", b"centroid_row", "dominant_material", b"dominant_material", "kind", b"kind", "mass_kg", b"mass_kg", "mean_attenuation", b"mean_attenuation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Region: _TypeAlias = Region  # noqa: Y015
+
+@_typing.final
+class Finding(_message.Message):
+    """A rule that fired."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
+    rule: Global___FindingRule.ValueType
+    """The rule."""
+    reason: _builtins.str
+    """Why, in words, for the analyst."""
+    weight: _builtins.float
+    """Contribution to the risk score, 0..1."""
+    @_builtins.property
+    def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Region]:
+        """The regions that show it (at most 5)."""
+
+    def __init__(
+        self,
+        *,
+        rule: Global___FindingRule.ValueType = ...,
+        reason: _builtins.str = ...,
+        weight: _builtins.float = ...,
+        evidence: _abc.Iterable[Global___Region] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evidence", b"evidence", "reason", b"reason", "rule", b"rule", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Finding: _TypeAlias = Finding  # noqa: Y015
+
+@_typing.final
+class MaterialFraction(_message.Message):
+    """Share of the cargo pixels of one material."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MATERIAL_FIELD_NUMBER: _builtins.int
+    FRACTION_FIELD_NUMBER: _builtins.int
+    material: Global___Material.ValueType
+    """The material."""
+    fraction: _builtins.float
+    """Fraction of the cargo pixels, 0..1."""
+    def __init__(
+        self,
+        *,
+        material: Global___Material.ValueType = ...,
+        fraction: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fraction", b"fraction", "material", b"material"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialFraction: _TypeAlias = MaterialFraction  # noqa: Y015
+
+@_typing.final
+class ScanAnalysis(_message.Message):
+    """The automated analysis of a scan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTAINER_FOUND_FIELD_NUMBER: _builtins.int
+    INTERIOR_FIELD_NUMBER: _builtins.int
+    LOADED_FIELD_NUMBER: _builtins.int
+    CARGO_FRACTION_FIELD_NUMBER: _builtins.int
+    ESTIMATED_MASS_KG_FIELD_NUMBER: _builtins.int
+    MATERIAL_FRACTIONS_FIELD_NUMBER: _builtins.int
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    RISK_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    DENSE_REGIONS_FIELD_NUMBER: _builtins.int
+    MATERIAL_REGIONS_FIELD_NUMBER: _builtins.int
+    PIPELINE_VERSION_FIELD_NUMBER: _builtins.int
+    RULES_VERSION_FIELD_NUMBER: _builtins.int
+    ANALYSE_TIME_FIELD_NUMBER: _builtins.int
+    ANALYSIS_MS_FIELD_NUMBER: _builtins.int
+    container_found: _builtins.bool
+    """A container structure (roof, floor, end frames) was found."""
+    loaded: _builtins.bool
+    """Cargo is present."""
+    cargo_fraction: _builtins.float
+    """Fraction of the interior holding cargo, 0..1."""
+    estimated_mass_kg: _builtins.float
+    """Estimated cargo mass in kilograms."""
+    risk: _builtins.float
+    """Risk score 0..1 (1 - product of (1 - weight) over the findings)."""
+    pipeline_version: _builtins.str
+    """Version of the image-processing pipeline."""
+    rules_version: _builtins.str
+    """Version of the rule set."""
+    analysis_ms: _builtins.float
+    """Time spent in the analysis proper, in milliseconds (without encoding and storage)."""
+    @_builtins.property
+    def interior(self) -> Global___PixelBox:
+        """The cargo interior in pixels."""
+
+    @_builtins.property
+    def material_fractions(self) -> _containers.RepeatedCompositeFieldContainer[Global___MaterialFraction]:
+        """Material shares of the cargo."""
+
+    @_builtins.property
+    def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]:
+        """The rules that fired, strongest first."""
+
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The findings' reasons, in the order of `findings`."""
+
+    @_builtins.property
+    def dense_regions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Region]:
+        """Dense regions (largest first, at most 50)."""
+
+    @_builtins.property
+    def material_regions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Region]:
+        """Material regions (largest first, at most 50)."""
+
+    @_builtins.property
+    def analyse_time(self) -> _timestamp_pb2.Timestamp:
+        """When the analysis finished."""
+
+    def __init__(
+        self,
+        *,
+        container_found: _builtins.bool = ...,
+        interior: Global___PixelBox | None = ...,
+        loaded: _builtins.bool = ...,
+        cargo_fraction: _builtins.float = ...,
+        estimated_mass_kg: _builtins.float = ...,
+        material_fractions: _abc.Iterable[Global___MaterialFraction] | None = ...,
+        findings: _abc.Iterable[Global___Finding] | None = ...,
+        risk: _builtins.float = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+        dense_regions: _abc.Iterable[Global___Region] | None = ...,
+        material_regions: _abc.Iterable[Global___Region] | None = ...,
+        pipeline_version: _builtins.str = ...,
+        rules_version: _builtins.str = ...,
+        analyse_time: _timestamp_pb2.Timestamp | None = ...,
+        analysis_ms: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["analyse_time", b"analyse_time", "interior", b"interior"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyse_time", b"analyse_time", "analysis_ms", b"analysis_ms", "cargo_fraction", b"cargo_fraction", "container_found", b"container_found", "dense_regions", b"dense_regions", "estimated_mass_kg", b"estimated_mass_kg", "findings", b"findings", "interior", b"interior", "loaded", b"loaded", "material_fractions", b"material_fractions", "material_regions", b"material_regions", "pipeline_version", b"pipeline_version", "reasons", b"reasons", "risk", b"risk", "rules_version", b"rules_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScanAnalysis: _TypeAlias = ScanAnalysis  # noqa: Y015
+
+@_typing.final
+class ScanVerdict(_message.Message):
+    """An analyst's verdict on a scan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    ANALYST_FIELD_NUMBER: _builtins.int
+    DECIDE_TIME_FIELD_NUMBER: _builtins.int
+    decision: Global___Decision.ValueType
+    """CLEAR or HOLD."""
+    note: _builtins.str
+    """The analyst's note."""
+    analyst: _builtins.str
+    """Subject of the analyst who decided."""
+    @_builtins.property
+    def decide_time(self) -> _timestamp_pb2.Timestamp:
+        """When."""
+
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision.ValueType = ...,
+        note: _builtins.str = ...,
+        analyst: _builtins.str = ...,
+        decide_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decide_time", b"decide_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyst", b"analyst", "decide_time", b"decide_time", "decision", b"decision", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScanVerdict: _TypeAlias = ScanVerdict  # noqa: Y015
+
+@_typing.final
+class InspectionOutcome(_message.Message):
+    """The outcome of a physical inspection."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VIOLATION_FOUND_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    OFFICER_FIELD_NUMBER: _builtins.int
+    INSPECT_TIME_FIELD_NUMBER: _builtins.int
+    violation_found: _builtins.bool
+    """A violation was found."""
+    description: _builtins.str
+    """What was found (required when a violation was found), or notes."""
+    officer: _builtins.str
+    """Subject of the officer who recorded it. Output only."""
+    @_builtins.property
+    def inspect_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was recorded. Output only."""
+
+    def __init__(
+        self,
+        *,
+        violation_found: _builtins.bool = ...,
+        description: _builtins.str = ...,
+        officer: _builtins.str = ...,
+        inspect_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["inspect_time", b"inspect_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "inspect_time", b"inspect_time", "officer", b"officer", "violation_found", b"violation_found"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InspectionOutcome: _TypeAlias = InspectionOutcome  # noqa: Y015
+
+@_typing.final
+class Scan(_message.Message):
+    """One scan of one or more containers (or a baggage item)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SCANNER_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBERS_FIELD_NUMBER: _builtins.int
+    DECLARATION_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    RAW_SHA256_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    ANALYSIS_FIELD_NUMBER: _builtins.int
+    ANALYSIS_ERROR_FIELD_NUMBER: _builtins.int
+    VERDICT_FIELD_NUMBER: _builtins.int
+    INSPECTION_FIELD_NUMBER: _builtins.int
+    SCAN_TIME_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"scanners/{scanner_id}/scans/{scan_id}". Output only."""
+    scanner: _builtins.str
+    """The scanner: "scanners/{scanner_id}"."""
+    site: _builtins.str
+    """The scanner's site, for example "sites/cat-lai"."""
+    state: Global___ScanState.ValueType
+    """Where the scan is in its life."""
+    rows: _builtins.int
+    """Image height (detector rows)."""
+    columns: _builtins.int
+    """Image width (scan lines)."""
+    raw_sha256: _builtins.str
+    """SHA-256 (hex) of the raw payload as uploaded."""
+    idempotency_key: _builtins.str
+    """The device's idempotency key of the upload."""
+    analysis_error: _builtins.str
+    """Why the analysis failed, when it did (the scan then stays RECEIVED and is retried at the
+    next start of the service).
+    """
+    @_builtins.property
+    def container_numbers(self) -> _containers.RepeatedCompositeFieldContainer[_container_pb2.ContainerNumber]:
+        """Containers in the image (ISO 6346, normalised), for a container scanner 1 to 4."""
+
+    @_builtins.property
+    def declaration(self) -> Global___Declaration:
+        """The declaration the containers travel under."""
+
+    @_builtins.property
+    def analysis(self) -> Global___ScanAnalysis:
+        """The automated analysis (set from ANALYSED on)."""
+
+    @_builtins.property
+    def verdict(self) -> Global___ScanVerdict:
+        """The analyst's verdict (from CLEARED or HOLD on)."""
+
+    @_builtins.property
+    def inspection(self) -> Global___InspectionOutcome:
+        """The inspection outcome (INSPECTED)."""
+
+    @_builtins.property
+    def scan_time(self) -> _timestamp_pb2.Timestamp:
+        """When the scan was taken, as the device said (the upload time when not given)."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the scan was stored."""
+
+    @_builtins.property
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """When it last changed."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        scanner: _builtins.str = ...,
+        site: _builtins.str = ...,
+        container_numbers: _abc.Iterable[_container_pb2.ContainerNumber] | None = ...,
+        declaration: Global___Declaration | None = ...,
+        state: Global___ScanState.ValueType = ...,
+        rows: _builtins.int = ...,
+        columns: _builtins.int = ...,
+        raw_sha256: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
+        analysis: Global___ScanAnalysis | None = ...,
+        analysis_error: _builtins.str = ...,
+        verdict: Global___ScanVerdict | None = ...,
+        inspection: Global___InspectionOutcome | None = ...,
+        scan_time: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "create_time", b"create_time", "declaration", b"declaration", "inspection", b"inspection", "scan_time", b"scan_time", "update_time", b"update_time", "verdict", b"verdict"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "analysis_error", b"analysis_error", "columns", b"columns", "container_numbers", b"container_numbers", "create_time", b"create_time", "declaration", b"declaration", "idempotency_key", b"idempotency_key", "inspection", b"inspection", "name", b"name", "raw_sha256", b"raw_sha256", "rows", b"rows", "scan_time", b"scan_time", "scanner", b"scanner", "site", b"site", "state", b"state", "update_time", b"update_time", "verdict", b"verdict"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Scan: _TypeAlias = Scan  # noqa: Y015
+
+@_typing.final
+class UploadScanMetadata(_message.Message):
+    """Everything about an upload but the pixels: the first message of UploadScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCANNER_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBERS_FIELD_NUMBER: _builtins.int
+    DECLARATION_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    CALIBRATION_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    LINE_PITCH_MM_FIELD_NUMBER: _builtins.int
+    SCAN_TIME_FIELD_NUMBER: _builtins.int
+    scanner: _builtins.str
+    """The scanner that took the scan: "scanners/{scanner_id}". Required, must exist."""
+    idempotency_key: _builtins.str
+    """Device-chosen key, unique per scanner, 1-128 printable characters: a retry with the same
+    key returns the scan of the first successful upload. Required.
+    """
+    rows: _builtins.int
+    """Image height: must equal the scanner's detector rows."""
+    columns: _builtins.int
+    """Image width (scan lines), 1..65536."""
+    sha256: _builtins.str
+    """SHA-256 (hex, 64 characters) of the whole payload (both planes). Required."""
+    line_pitch_mm: _builtins.float
+    """Object travel between two scan lines in millimetres (depends on the speed); 0 means the
+    scanner's pixel pitch.
+    """
+    @_builtins.property
+    def container_numbers(self) -> _containers.RepeatedCompositeFieldContainer[_container_pb2.ContainerNumber]:
+        """Containers in the image, ISO 6346 (check digit validated). 1 to 4 for a container scanner,
+        none or up to 4 for a baggage scanner.
+        """
+
+    @_builtins.property
+    def declaration(self) -> Global___Declaration:
+        """The declaration. Required."""
+
+    @_builtins.property
+    def calibration(self) -> _containers.RepeatedCompositeFieldContainer[Global___CalibrationLines]:
+        """Dark and air lines of this scan, one per scanner energy, each with `rows` values.
+        Required.
+        """
+
+    @_builtins.property
+    def scan_time(self) -> _timestamp_pb2.Timestamp:
+        """When the scan was taken; optional."""
+
+    def __init__(
+        self,
+        *,
+        scanner: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
+        container_numbers: _abc.Iterable[_container_pb2.ContainerNumber] | None = ...,
+        declaration: Global___Declaration | None = ...,
+        rows: _builtins.int = ...,
+        columns: _builtins.int = ...,
+        calibration: _abc.Iterable[Global___CalibrationLines] | None = ...,
+        sha256: _builtins.str = ...,
+        line_pitch_mm: _builtins.float = ...,
+        scan_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["declaration", b"declaration", "scan_time", b"scan_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calibration", b"calibration", "columns", b"columns", "container_numbers", b"container_numbers", "declaration", b"declaration", "idempotency_key", b"idempotency_key", "line_pitch_mm", b"line_pitch_mm", "rows", b"rows", "scan_time", b"scan_time", "scanner", b"scanner", "sha256", b"sha256"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadScanMetadata: _TypeAlias = UploadScanMetadata  # noqa: Y015
+
+@_typing.final
+class UploadScanRequest(_message.Message):
+    """Request of UploadScan: `metadata` first, then the payload in `chunk`s."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    METADATA_FIELD_NUMBER: _builtins.int
+    CHUNK_FIELD_NUMBER: _builtins.int
+    chunk: _builtins.bytes
+    """The next bytes of the payload, in order; at most GRPC_MAX_MESSAGE_BYTES per message."""
+    @_builtins.property
+    def metadata(self) -> Global___UploadScanMetadata:
+        """The first message, exactly once."""
+
+    def __init__(
+        self,
+        *,
+        metadata: Global___UploadScanMetadata | None = ...,
+        chunk: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["chunk", b"chunk", "metadata", b"metadata", "part", b"part"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chunk", b"chunk", "metadata", b"metadata", "part", b"part"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_part: _TypeAlias = _typing.Literal["metadata", "chunk"]  # noqa: Y015
+    _WhichOneofArgType_part: _TypeAlias = _typing.Literal["part", b"part"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_part) -> _WhichOneofReturnType_part | None: ...
+
+Global___UploadScanRequest: _TypeAlias = UploadScanRequest  # noqa: Y015
+
+@_typing.final
+class UploadScanResponse(_message.Message):
+    """Response of UploadScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCAN_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FIELD_NUMBER: _builtins.int
+    duplicate: _builtins.bool
+    """True when the idempotency key was already used: `scan` is the earlier upload's."""
+    @_builtins.property
+    def scan(self) -> Global___Scan:
+        """The stored scan (ANALYSED unless the analysis failed)."""
+
+    def __init__(
+        self,
+        *,
+        scan: Global___Scan | None = ...,
+        duplicate: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicate", b"duplicate", "scan", b"scan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadScanResponse: _TypeAlias = UploadScanResponse  # noqa: Y015
+
+@_typing.final
+class GetScanRequest(_message.Message):
+    """Request of GetScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"scanners/{scanner_id}/scans/{scan_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetScanRequest: _TypeAlias = GetScanRequest  # noqa: Y015
+
+@_typing.final
+class GetScanResponse(_message.Message):
+    """Response of GetScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scan(self) -> Global___Scan:
+        """The scan."""
+
+    def __init__(
+        self,
+        *,
+        scan: Global___Scan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetScanResponse: _TypeAlias = GetScanResponse  # noqa: Y015
+
+@_typing.final
+class ListScansRequest(_message.Message):
+    """Request of ListScans."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """"scanners/{scanner_id}", or "scanners/-" for every scanner. Required."""
+    page_size: _builtins.int
+    """Maximum number of scans to return: 0 means the default (50); above 1000 is coerced to 1000;
+    negative is INVALID_ARGUMENT.
+    """
+    page_token: _builtins.str
+    """Token from a previous response's `next_page_token`; empty for the first page."""
+    state: Global___ScanState.ValueType
+    """Only scans in this state. Optional."""
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """Only scans of this container (ISO 6346, validated). Optional."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+        state: Global___ScanState.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListScansRequest: _TypeAlias = ListScansRequest  # noqa: Y015
+
+@_typing.final
+class ListScansResponse(_message.Message):
+    """Response of ListScans."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCANS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def scans(self) -> _containers.RepeatedCompositeFieldContainer[Global___Scan]:
+        """The page of scans, ordered by name."""
+
+    def __init__(
+        self,
+        *,
+        scans: _abc.Iterable[Global___Scan] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "scans", b"scans"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListScansResponse: _TypeAlias = ListScansResponse  # noqa: Y015
+
+@_typing.final
+class GetScanRenderingsRequest(_message.Message):
+    """Request of GetScanRenderings."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"scanners/{scanner_id}/scans/{scan_id}". Required; the scan must be analysed."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetScanRenderingsRequest: _TypeAlias = GetScanRenderingsRequest  # noqa: Y015
+
+@_typing.final
+class GetScanRenderingsResponse(_message.Message):
+    """Response of GetScanRenderings: presigned GET URLs, valid until `expire_time`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FALSE_COLOUR_URL_FIELD_NUMBER: _builtins.int
+    THUMBNAIL_URL_FIELD_NUMBER: _builtins.int
+    OVERLAY_URL_FIELD_NUMBER: _builtins.int
+    REGIONS_URL_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    false_colour_url: _builtins.str
+    """The full-size false-colour rendering (PNG)."""
+    thumbnail_url: _builtins.str
+    """A thumbnail (PNG, longer side at most 512 pixels)."""
+    overlay_url: _builtins.str
+    """The thumbnail with the findings' regions outlined (PNG)."""
+    regions_url: _builtins.str
+    """The regions and findings as JSON (boxes in full-size pixels)."""
+    @_builtins.property
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When the URLs stop working."""
+
+    def __init__(
+        self,
+        *,
+        false_colour_url: _builtins.str = ...,
+        thumbnail_url: _builtins.str = ...,
+        overlay_url: _builtins.str = ...,
+        regions_url: _builtins.str = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time", "false_colour_url", b"false_colour_url", "overlay_url", b"overlay_url", "regions_url", b"regions_url", "thumbnail_url", b"thumbnail_url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetScanRenderingsResponse: _TypeAlias = GetScanRenderingsResponse  # noqa: Y015
+
+@_typing.final
+class Annotation(_message.Message):
+    """An analyst's mark on a scan image."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RECTANGLE_FIELD_NUMBER: _builtins.int
+    POLYGON_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    AUTHOR_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"scanners/{scanner_id}/scans/{scan_id}/annotations/{annotation_id}". Output only."""
+    label: _builtins.str
+    """Short label, for example "undeclared metal". Required, at most 100 characters."""
+    note: _builtins.str
+    """Free note, at most 2000 characters."""
+    author: _builtins.str
+    """Subject of the analyst. Output only."""
+    @_builtins.property
+    def rectangle(self) -> Global___PixelBox:
+        """A rectangle."""
+
+    @_builtins.property
+    def polygon(self) -> Global___PixelPolygon:
+        """A polygon."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was made. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        rectangle: Global___PixelBox | None = ...,
+        polygon: Global___PixelPolygon | None = ...,
+        label: _builtins.str = ...,
+        note: _builtins.str = ...,
+        author: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "polygon", b"polygon", "rectangle", b"rectangle", "shape", b"shape"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "create_time", b"create_time", "label", b"label", "name", b"name", "note", b"note", "polygon", b"polygon", "rectangle", b"rectangle", "shape", b"shape"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_shape: _TypeAlias = _typing.Literal["rectangle", "polygon"]  # noqa: Y015
+    _WhichOneofArgType_shape: _TypeAlias = _typing.Literal["shape", b"shape"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_shape) -> _WhichOneofReturnType_shape | None: ...
+
+Global___Annotation: _TypeAlias = Annotation  # noqa: Y015
+
+@_typing.final
+class CreateAnnotationRequest(_message.Message):
+    """Request of CreateAnnotation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    ANNOTATION_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The scan: "scanners/{scanner_id}/scans/{scan_id}". Required."""
+    @_builtins.property
+    def annotation(self) -> Global___Annotation:
+        """The annotation; `name`, `author` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        annotation: Global___Annotation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["annotation", b"annotation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annotation", b"annotation", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateAnnotationRequest: _TypeAlias = CreateAnnotationRequest  # noqa: Y015
+
+@_typing.final
+class CreateAnnotationResponse(_message.Message):
+    """Response of CreateAnnotation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANNOTATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def annotation(self) -> Global___Annotation:
+        """The created annotation."""
+
+    def __init__(
+        self,
+        *,
+        annotation: Global___Annotation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["annotation", b"annotation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annotation", b"annotation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateAnnotationResponse: _TypeAlias = CreateAnnotationResponse  # noqa: Y015
+
+@_typing.final
+class ListAnnotationsRequest(_message.Message):
+    """Request of ListAnnotations."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARENT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    parent: _builtins.str
+    """The scan: "scanners/{scanner_id}/scans/{scan_id}". Required."""
+    page_size: _builtins.int
+    """Maximum number to return: 0 means the default (50); above 1000 is coerced to 1000."""
+    page_token: _builtins.str
+    """Token from a previous response's `next_page_token`; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        parent: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAnnotationsRequest: _TypeAlias = ListAnnotationsRequest  # noqa: Y015
+
+@_typing.final
+class ListAnnotationsResponse(_message.Message):
+    """Response of ListAnnotations."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANNOTATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def annotations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Annotation]:
+        """The page of annotations, in creation order."""
+
+    def __init__(
+        self,
+        *,
+        annotations: _abc.Iterable[Global___Annotation] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annotations", b"annotations", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAnnotationsResponse: _TypeAlias = ListAnnotationsResponse  # noqa: Y015
+
+@_typing.final
+class DecideScanRequest(_message.Message):
+    """Request of DecideScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The scan: "scanners/{scanner_id}/scans/{scan_id}". Required."""
+    decision: Global___Decision.ValueType
+    """CLEAR or HOLD. Required."""
+    note: _builtins.str
+    """Why; required for HOLD (it becomes the hold reason gates see), at most 2000 characters."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        decision: Global___Decision.ValueType = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "name", b"name", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideScanRequest: _TypeAlias = DecideScanRequest  # noqa: Y015
+
+@_typing.final
+class DecideScanResponse(_message.Message):
+    """Response of DecideScan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scan(self) -> Global___Scan:
+        """The scan, now CLEARED or HOLD."""
+
+    def __init__(
+        self,
+        *,
+        scan: Global___Scan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideScanResponse: _TypeAlias = DecideScanResponse  # noqa: Y015
+
+@_typing.final
+class RecordInspectionRequest(_message.Message):
+    """Request of RecordInspection."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The scan: "scanners/{scanner_id}/scans/{scan_id}". Required."""
+    @_builtins.property
+    def outcome(self) -> Global___InspectionOutcome:
+        """The outcome; `officer` and `inspect_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        outcome: Global___InspectionOutcome | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordInspectionRequest: _TypeAlias = RecordInspectionRequest  # noqa: Y015
+
+@_typing.final
+class RecordInspectionResponse(_message.Message):
+    """Response of RecordInspection."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scan(self) -> Global___Scan:
+        """The scan, now INSPECTED."""
+
+    def __init__(
+        self,
+        *,
+        scan: Global___Scan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scan", b"scan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordInspectionResponse: _TypeAlias = RecordInspectionResponse  # noqa: Y015
+
+@_typing.final
+class GetRuleStatisticsRequest(_message.Message):
+    """Request of GetRuleStatistics."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCANNER_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    scanner: _builtins.str
+    """Only scans of this scanner ("scanners/{scanner_id}"); empty for all."""
+    site: _builtins.str
+    """Only scans of this site ("sites/{site_id}"); empty for all."""
+    def __init__(
+        self,
+        *,
+        scanner: _builtins.str = ...,
+        site: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scanner", b"scanner", "site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRuleStatisticsRequest: _TypeAlias = GetRuleStatisticsRequest  # noqa: Y015
+
+@_typing.final
+class RuleStatistics(_message.Message):
+    """How one rule performed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_FIELD_NUMBER: _builtins.int
+    FLAGGED_FIELD_NUMBER: _builtins.int
+    HELD_FIELD_NUMBER: _builtins.int
+    INSPECTED_FIELD_NUMBER: _builtins.int
+    CONFIRMED_FIELD_NUMBER: _builtins.int
+    CONFIRMATION_RATE_FIELD_NUMBER: _builtins.int
+    rule: Global___FindingRule.ValueType
+    """The rule."""
+    flagged: _builtins.int
+    """Analysed scans it flagged."""
+    held: _builtins.int
+    """Of those, how many an analyst held."""
+    inspected: _builtins.int
+    """Of those flagged, how many were physically inspected."""
+    confirmed: _builtins.int
+    """Of those inspected, how many had a violation."""
+    confirmation_rate: _builtins.float
+    """confirmed / inspected (0 when none inspected)."""
+    def __init__(
+        self,
+        *,
+        rule: Global___FindingRule.ValueType = ...,
+        flagged: _builtins.int = ...,
+        held: _builtins.int = ...,
+        inspected: _builtins.int = ...,
+        confirmed: _builtins.int = ...,
+        confirmation_rate: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirmation_rate", b"confirmation_rate", "confirmed", b"confirmed", "flagged", b"flagged", "held", b"held", "inspected", b"inspected", "rule", b"rule"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RuleStatistics: _TypeAlias = RuleStatistics  # noqa: Y015
+
+@_typing.final
+class GetRuleStatisticsResponse(_message.Message):
+    """Response of GetRuleStatistics."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULES_FIELD_NUMBER: _builtins.int
+    ANALYSED_SCANS_FIELD_NUMBER: _builtins.int
+    INSPECTED_SCANS_FIELD_NUMBER: _builtins.int
+    MISSED_VIOLATIONS_FIELD_NUMBER: _builtins.int
+    analysed_scans: _builtins.int
+    """Analysed scans counted."""
+    inspected_scans: _builtins.int
+    """Of those, inspected."""
+    missed_violations: _builtins.int
+    """Inspected scans with a violation that no rule had flagged (missed by the automation)."""
+    @_builtins.property
+    def rules(self) -> _containers.RepeatedCompositeFieldContainer[Global___RuleStatistics]:
+        """One entry per rule, in rule order (rules that never fired have zeros)."""
+
+    def __init__(
+        self,
+        *,
+        rules: _abc.Iterable[Global___RuleStatistics] | None = ...,
+        analysed_scans: _builtins.int = ...,
+        inspected_scans: _builtins.int = ...,
+        missed_violations: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysed_scans", b"analysed_scans", "inspected_scans", b"inspected_scans", "missed_violations", b"missed_violations", "rules", b"rules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRuleStatisticsResponse: _TypeAlias = GetRuleStatisticsResponse  # noqa: Y015

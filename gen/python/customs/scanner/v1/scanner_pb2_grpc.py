@@ -61,6 +61,51 @@ class ScannerServiceStub:
                 request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.SerializeToString,
                 response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.FromString,
                 _registered_method=True)
+        self.UploadScan = channel.stream_unary(
+                '/customs.scanner.v1.ScannerService/UploadScan',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanResponse.FromString,
+                _registered_method=True)
+        self.GetScan = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/GetScan',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanResponse.FromString,
+                _registered_method=True)
+        self.ListScans = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/ListScans',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansResponse.FromString,
+                _registered_method=True)
+        self.GetScanRenderings = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/GetScanRenderings',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsResponse.FromString,
+                _registered_method=True)
+        self.CreateAnnotation = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/CreateAnnotation',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationResponse.FromString,
+                _registered_method=True)
+        self.ListAnnotations = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/ListAnnotations',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsResponse.FromString,
+                _registered_method=True)
+        self.DecideScan = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/DecideScan',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanResponse.FromString,
+                _registered_method=True)
+        self.RecordInspection = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/RecordInspection',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionResponse.FromString,
+                _registered_method=True)
+        self.GetRuleStatistics = channel.unary_unary(
+                '/customs.scanner.v1.ScannerService/GetRuleStatistics',
+                request_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsRequest.SerializeToString,
+                response_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsResponse.FromString,
+                _registered_method=True)
 
 
 class ScannerServiceServicer:
@@ -107,6 +152,88 @@ class ScannerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadScan(self, request_iterator, context):
+        """Uploads one raw dual-energy scan (client streaming): the first request carries `metadata`,
+        the following ones `chunk`s of the payload (the low-energy plane then the high-energy plane,
+        each `rows` x `columns` uint16 little-endian, row-major). The whole payload must match
+        `metadata.sha256` and size. The scan is stored (RECEIVED), analysed (ANALYSED) and returned.
+        Safe to retry: the same scanner and `idempotency_key` return the first scan, never a
+        duplicate. Any invalid upload is INVALID_ARGUMENT naming the field and leaves nothing stored.
+        Roles: device.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScan(self, request, context):
+        """Returns one scan with its analysis, verdict and inspection. Roles: officer, analyst,
+        supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScans(self, request, context):
+        """Lists the scans of a scanner ("scanners/-" for every scanner) ordered by name, filtered by
+        container number and state, AIP-158 paging. Roles: officer, analyst, supervisor, auditor,
+        service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScanRenderings(self, request, context):
+        """Short-lived presigned URLs of a scan's derived images (false colour, thumbnail, region
+        overlay) and its region boxes (JSON). Image bytes never travel through the API.
+        Roles: officer, analyst, supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAnnotation(self, request, context):
+        """Marks a region of an analysed scan (rectangle or polygon, in image pixels) with a label and
+        a note. Allowed while the scan is ANALYSED or on HOLD, else FAILED_PRECONDITION.
+        Roles: analyst.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAnnotations(self, request, context):
+        """Lists the annotations of a scan in creation order, AIP-158 paging. Roles: officer, analyst,
+        supervisor, auditor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideScan(self, request, context):
+        """The analyst's verdict: ANALYSED -> CLEARED or HOLD. A HOLD raises a SCAN_HOLD alert in the
+        same transaction. Any other state is FAILED_PRECONDITION with a PreconditionFailure.
+        Roles: analyst.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordInspection(self, request, context):
+        """The outcome of the physical inspection: CLEARED or HOLD -> INSPECTED. No violation found
+        releases a hold (SCAN_HOLD alert closed); a violation found keeps the container held
+        (SCAN_VIOLATION_FOUND alert). Any other state is FAILED_PRECONDITION. Roles: officer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRuleStatistics(self, request, context):
+        """Per automated rule: how many scans it flagged, how many of those were held, inspected, and
+        how many inspections confirmed a violation. Roles: analyst, supervisor, auditor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScannerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +261,51 @@ def add_ScannerServiceServicer_to_server(servicer, server):
                     servicer.CheckContainerHold,
                     request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.FromString,
                     response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.SerializeToString,
+            ),
+            'UploadScan': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadScan,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanResponse.SerializeToString,
+            ),
+            'GetScan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScan,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanResponse.SerializeToString,
+            ),
+            'ListScans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScans,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansResponse.SerializeToString,
+            ),
+            'GetScanRenderings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScanRenderings,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsResponse.SerializeToString,
+            ),
+            'CreateAnnotation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAnnotation,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationResponse.SerializeToString,
+            ),
+            'ListAnnotations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnnotations,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsResponse.SerializeToString,
+            ),
+            'DecideScan': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideScan,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanResponse.SerializeToString,
+            ),
+            'RecordInspection': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordInspection,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionResponse.SerializeToString,
+            ),
+            'GetRuleStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRuleStatistics,
+                    request_deserializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsRequest.FromString,
+                    response_serializer=customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -273,6 +445,249 @@ class ScannerService:
             '/customs.scanner.v1.ScannerService/CheckContainerHold',
             customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldRequest.SerializeToString,
             customs_dot_scanner_dot_v1_dot_scanner__pb2.CheckContainerHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadScan(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/customs.scanner.v1.ScannerService/UploadScan',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.UploadScanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/GetScan',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/ListScans',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.ListScansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScanRenderings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/GetScanRenderings',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetScanRenderingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAnnotation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/CreateAnnotation',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.CreateAnnotationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAnnotations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/ListAnnotations',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.ListAnnotationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideScan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/DecideScan',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.DecideScanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordInspection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/RecordInspection',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.RecordInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRuleStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.scanner.v1.ScannerService/GetRuleStatistics',
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsRequest.SerializeToString,
+            customs_dot_scanner_dot_v1_dot_scanner__pb2.GetRuleStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,6 +51,52 @@ class ScannerServiceStub:
     inspection outcome that released it). Gates ask this before opening an exit barrier.
     Roles: officer, supervisor, service.
     """
+    UploadScan: _grpc.StreamUnaryMultiCallable[_scanner_pb2.UploadScanRequest, _scanner_pb2.UploadScanResponse]
+    """Uploads one raw dual-energy scan (client streaming): the first request carries `metadata`,
+    the following ones `chunk`s of the payload (the low-energy plane then the high-energy plane,
+    each `rows` x `columns` uint16 little-endian, row-major). The whole payload must match
+    `metadata.sha256` and size. The scan is stored (RECEIVED), analysed (ANALYSED) and returned.
+    Safe to retry: the same scanner and `idempotency_key` return the first scan, never a
+    duplicate. Any invalid upload is INVALID_ARGUMENT naming the field and leaves nothing stored.
+    Roles: device.
+    """
+    GetScan: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.GetScanRequest, _scanner_pb2.GetScanResponse]
+    """Returns one scan with its analysis, verdict and inspection. Roles: officer, analyst,
+    supervisor, auditor, service.
+    """
+    ListScans: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.ListScansRequest, _scanner_pb2.ListScansResponse]
+    """Lists the scans of a scanner ("scanners/-" for every scanner) ordered by name, filtered by
+    container number and state, AIP-158 paging. Roles: officer, analyst, supervisor, auditor,
+    service.
+    """
+    GetScanRenderings: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.GetScanRenderingsRequest, _scanner_pb2.GetScanRenderingsResponse]
+    """Short-lived presigned URLs of a scan's derived images (false colour, thumbnail, region
+    overlay) and its region boxes (JSON). Image bytes never travel through the API.
+    Roles: officer, analyst, supervisor, auditor, service.
+    """
+    CreateAnnotation: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.CreateAnnotationRequest, _scanner_pb2.CreateAnnotationResponse]
+    """Marks a region of an analysed scan (rectangle or polygon, in image pixels) with a label and
+    a note. Allowed while the scan is ANALYSED or on HOLD, else FAILED_PRECONDITION.
+    Roles: analyst.
+    """
+    ListAnnotations: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.ListAnnotationsRequest, _scanner_pb2.ListAnnotationsResponse]
+    """Lists the annotations of a scan in creation order, AIP-158 paging. Roles: officer, analyst,
+    supervisor, auditor, service.
+    """
+    DecideScan: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.DecideScanRequest, _scanner_pb2.DecideScanResponse]
+    """The analyst's verdict: ANALYSED -> CLEARED or HOLD. A HOLD raises a SCAN_HOLD alert in the
+    same transaction. Any other state is FAILED_PRECONDITION with a PreconditionFailure.
+    Roles: analyst.
+    """
+    RecordInspection: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.RecordInspectionRequest, _scanner_pb2.RecordInspectionResponse]
+    """The outcome of the physical inspection: CLEARED or HOLD -> INSPECTED. No violation found
+    releases a hold (SCAN_HOLD alert closed); a violation found keeps the container held
+    (SCAN_VIOLATION_FOUND alert). Any other state is FAILED_PRECONDITION. Roles: officer.
+    """
+    GetRuleStatistics: _grpc.UnaryUnaryMultiCallable[_scanner_pb2.GetRuleStatisticsRequest, _scanner_pb2.GetRuleStatisticsResponse]
+    """Per automated rule: how many scans it flagged, how many of those were held, inspected, and
+    how many inspections confirmed a violation. Roles: analyst, supervisor, auditor.
+    """
 
 @_typing.type_check_only
 class ScannerServiceAsyncStub(ScannerServiceStub):
@@ -74,6 +120,52 @@ class ScannerServiceAsyncStub(ScannerServiceStub):
     """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
     inspection outcome that released it). Gates ask this before opening an exit barrier.
     Roles: officer, supervisor, service.
+    """
+    UploadScan: _aio.StreamUnaryMultiCallable[_scanner_pb2.UploadScanRequest, _scanner_pb2.UploadScanResponse]  # type: ignore[assignment]
+    """Uploads one raw dual-energy scan (client streaming): the first request carries `metadata`,
+    the following ones `chunk`s of the payload (the low-energy plane then the high-energy plane,
+    each `rows` x `columns` uint16 little-endian, row-major). The whole payload must match
+    `metadata.sha256` and size. The scan is stored (RECEIVED), analysed (ANALYSED) and returned.
+    Safe to retry: the same scanner and `idempotency_key` return the first scan, never a
+    duplicate. Any invalid upload is INVALID_ARGUMENT naming the field and leaves nothing stored.
+    Roles: device.
+    """
+    GetScan: _aio.UnaryUnaryMultiCallable[_scanner_pb2.GetScanRequest, _scanner_pb2.GetScanResponse]  # type: ignore[assignment]
+    """Returns one scan with its analysis, verdict and inspection. Roles: officer, analyst,
+    supervisor, auditor, service.
+    """
+    ListScans: _aio.UnaryUnaryMultiCallable[_scanner_pb2.ListScansRequest, _scanner_pb2.ListScansResponse]  # type: ignore[assignment]
+    """Lists the scans of a scanner ("scanners/-" for every scanner) ordered by name, filtered by
+    container number and state, AIP-158 paging. Roles: officer, analyst, supervisor, auditor,
+    service.
+    """
+    GetScanRenderings: _aio.UnaryUnaryMultiCallable[_scanner_pb2.GetScanRenderingsRequest, _scanner_pb2.GetScanRenderingsResponse]  # type: ignore[assignment]
+    """Short-lived presigned URLs of a scan's derived images (false colour, thumbnail, region
+    overlay) and its region boxes (JSON). Image bytes never travel through the API.
+    Roles: officer, analyst, supervisor, auditor, service.
+    """
+    CreateAnnotation: _aio.UnaryUnaryMultiCallable[_scanner_pb2.CreateAnnotationRequest, _scanner_pb2.CreateAnnotationResponse]  # type: ignore[assignment]
+    """Marks a region of an analysed scan (rectangle or polygon, in image pixels) with a label and
+    a note. Allowed while the scan is ANALYSED or on HOLD, else FAILED_PRECONDITION.
+    Roles: analyst.
+    """
+    ListAnnotations: _aio.UnaryUnaryMultiCallable[_scanner_pb2.ListAnnotationsRequest, _scanner_pb2.ListAnnotationsResponse]  # type: ignore[assignment]
+    """Lists the annotations of a scan in creation order, AIP-158 paging. Roles: officer, analyst,
+    supervisor, auditor, service.
+    """
+    DecideScan: _aio.UnaryUnaryMultiCallable[_scanner_pb2.DecideScanRequest, _scanner_pb2.DecideScanResponse]  # type: ignore[assignment]
+    """The analyst's verdict: ANALYSED -> CLEARED or HOLD. A HOLD raises a SCAN_HOLD alert in the
+    same transaction. Any other state is FAILED_PRECONDITION with a PreconditionFailure.
+    Roles: analyst.
+    """
+    RecordInspection: _aio.UnaryUnaryMultiCallable[_scanner_pb2.RecordInspectionRequest, _scanner_pb2.RecordInspectionResponse]  # type: ignore[assignment]
+    """The outcome of the physical inspection: CLEARED or HOLD -> INSPECTED. No violation found
+    releases a hold (SCAN_HOLD alert closed); a violation found keeps the container held
+    (SCAN_VIOLATION_FOUND alert). Any other state is FAILED_PRECONDITION. Roles: officer.
+    """
+    GetRuleStatistics: _aio.UnaryUnaryMultiCallable[_scanner_pb2.GetRuleStatisticsRequest, _scanner_pb2.GetRuleStatisticsResponse]  # type: ignore[assignment]
+    """Per automated rule: how many scans it flagged, how many of those were held, inspected, and
+    how many inspections confirmed a violation. Roles: analyst, supervisor, auditor.
     """
 
 class ScannerServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -125,6 +217,106 @@ class ScannerServiceServicer(metaclass=_abc_1.ABCMeta):
         """Tells whether a container has an open scan HOLD (a HOLD verdict not yet followed by an
         inspection outcome that released it). Gates ask this before opening an exit barrier.
         Roles: officer, supervisor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def UploadScan(
+        self,
+        request_iterator: _MaybeAsyncIterator[_scanner_pb2.UploadScanRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.UploadScanResponse, _abc.Awaitable[_scanner_pb2.UploadScanResponse]]:
+        """Uploads one raw dual-energy scan (client streaming): the first request carries `metadata`,
+        the following ones `chunk`s of the payload (the low-energy plane then the high-energy plane,
+        each `rows` x `columns` uint16 little-endian, row-major). The whole payload must match
+        `metadata.sha256` and size. The scan is stored (RECEIVED), analysed (ANALYSED) and returned.
+        Safe to retry: the same scanner and `idempotency_key` return the first scan, never a
+        duplicate. Any invalid upload is INVALID_ARGUMENT naming the field and leaves nothing stored.
+        Roles: device.
+        """
+
+    @_abc_1.abstractmethod
+    def GetScan(
+        self,
+        request: _scanner_pb2.GetScanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.GetScanResponse, _abc.Awaitable[_scanner_pb2.GetScanResponse]]:
+        """Returns one scan with its analysis, verdict and inspection. Roles: officer, analyst,
+        supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def ListScans(
+        self,
+        request: _scanner_pb2.ListScansRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.ListScansResponse, _abc.Awaitable[_scanner_pb2.ListScansResponse]]:
+        """Lists the scans of a scanner ("scanners/-" for every scanner) ordered by name, filtered by
+        container number and state, AIP-158 paging. Roles: officer, analyst, supervisor, auditor,
+        service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetScanRenderings(
+        self,
+        request: _scanner_pb2.GetScanRenderingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.GetScanRenderingsResponse, _abc.Awaitable[_scanner_pb2.GetScanRenderingsResponse]]:
+        """Short-lived presigned URLs of a scan's derived images (false colour, thumbnail, region
+        overlay) and its region boxes (JSON). Image bytes never travel through the API.
+        Roles: officer, analyst, supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateAnnotation(
+        self,
+        request: _scanner_pb2.CreateAnnotationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.CreateAnnotationResponse, _abc.Awaitable[_scanner_pb2.CreateAnnotationResponse]]:
+        """Marks a region of an analysed scan (rectangle or polygon, in image pixels) with a label and
+        a note. Allowed while the scan is ANALYSED or on HOLD, else FAILED_PRECONDITION.
+        Roles: analyst.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAnnotations(
+        self,
+        request: _scanner_pb2.ListAnnotationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.ListAnnotationsResponse, _abc.Awaitable[_scanner_pb2.ListAnnotationsResponse]]:
+        """Lists the annotations of a scan in creation order, AIP-158 paging. Roles: officer, analyst,
+        supervisor, auditor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def DecideScan(
+        self,
+        request: _scanner_pb2.DecideScanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.DecideScanResponse, _abc.Awaitable[_scanner_pb2.DecideScanResponse]]:
+        """The analyst's verdict: ANALYSED -> CLEARED or HOLD. A HOLD raises a SCAN_HOLD alert in the
+        same transaction. Any other state is FAILED_PRECONDITION with a PreconditionFailure.
+        Roles: analyst.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordInspection(
+        self,
+        request: _scanner_pb2.RecordInspectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.RecordInspectionResponse, _abc.Awaitable[_scanner_pb2.RecordInspectionResponse]]:
+        """The outcome of the physical inspection: CLEARED or HOLD -> INSPECTED. No violation found
+        releases a hold (SCAN_HOLD alert closed); a violation found keeps the container held
+        (SCAN_VIOLATION_FOUND alert). Any other state is FAILED_PRECONDITION. Roles: officer.
+        """
+
+    @_abc_1.abstractmethod
+    def GetRuleStatistics(
+        self,
+        request: _scanner_pb2.GetRuleStatisticsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scanner_pb2.GetRuleStatisticsResponse, _abc.Awaitable[_scanner_pb2.GetRuleStatisticsResponse]]:
+        """Per automated rule: how many scans it flagged, how many of those were held, inspected, and
+        how many inspections confirmed a violation. Roles: analyst, supervisor, auditor.
         """
 
 def add_ScannerServiceServicer_to_server(servicer: ScannerServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
 from customs.common.v1 import container_pb2 as _container_pb2
+from customs.common.v1 import geo_pb2 as _geo_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -62,6 +63,34 @@ SEAL_STATE_FAULTY: SealState.ValueType  # 6
 """Out of service."""
 Global___SealState: _TypeAlias = SealState  # noqa: Y015
 
+class _LockState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LockStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LockState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LOCK_STATE_UNSPECIFIED: _LockState.ValueType  # 0
+    """Not set: a ping without it is INVALID_ARGUMENT."""
+    LOCK_STATE_CLOSED: _LockState.ValueType  # 1
+    """Closed and intact."""
+    LOCK_STATE_OPENED: _LockState.ValueType  # 2
+    """Opened (the bolt is out)."""
+    LOCK_STATE_CUT: _LockState.ValueType  # 3
+    """The cable or bolt was cut."""
+
+class LockState(_LockState, metaclass=_LockStateEnumTypeWrapper):
+    """State of the seal's mechanical lock as the device reports it."""
+
+LOCK_STATE_UNSPECIFIED: LockState.ValueType  # 0
+"""Not set: a ping without it is INVALID_ARGUMENT."""
+LOCK_STATE_CLOSED: LockState.ValueType  # 1
+"""Closed and intact."""
+LOCK_STATE_OPENED: LockState.ValueType  # 2
+"""Opened (the bolt is out)."""
+LOCK_STATE_CUT: LockState.ValueType  # 3
+"""The cable or bolt was cut."""
+Global___LockState: _TypeAlias = LockState  # noqa: Y015
+
 @_typing.final
 class Seal(_message.Message):
     """A GPS electronic seal device (ISO 18185-style identity)."""
@@ -76,6 +105,8 @@ class Seal(_message.Message):
     BATTERY_PERCENT_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name: "seals/{seal_id}". Output only; set from CreateSealRequest.seal_id."""
     manufacturer: _builtins.str
@@ -90,9 +121,15 @@ class Seal(_message.Message):
     """Last known battery charge in percent, 0..100."""
     state: Global___SealState.ValueType
     """Lifecycle state. Output only: new seals are IN_STOCK."""
+    attachment: _builtins.str
+    """The open attachment ("attachments/{id}") the seal is on; empty when none. Output only."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the seal was registered. Output only."""
+
+    @_builtins.property
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """When the state last changed. Output only."""
 
     def __init__(
         self,
@@ -105,10 +142,12 @@ class Seal(_message.Message):
         battery_percent: _builtins.int = ...,
         state: Global___SealState.ValueType = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        attachment: _builtins.str = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["battery_percent", b"battery_percent", "create_time", b"create_time", "firmware", b"firmware", "manufacturer", b"manufacturer", "model", b"model", "name", b"name", "serial_number", b"serial_number", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "battery_percent", b"battery_percent", "create_time", b"create_time", "firmware", b"firmware", "manufacturer", b"manufacturer", "model", b"model", "name", b"name", "serial_number", b"serial_number", "state", b"state", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -306,6 +345,8 @@ class GetContainerSealStatusResponse(_message.Message):
     INTACT_FIELD_NUMBER: _builtins.int
     ARRIVED_FIELD_NUMBER: _builtins.int
     REASONS_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    OPEN_ALERTS_FIELD_NUMBER: _builtins.int
     sealed: _builtins.bool
     """True when a seal is attached to the container for a transit not yet closed."""
     seal: _builtins.str
@@ -316,9 +357,15 @@ class GetContainerSealStatusResponse(_message.Message):
     """False when the lock was opened or cut, or tampering was detected, during the transit."""
     arrived: _builtins.bool
     """True when the transit reached its destination (state ARRIVED)."""
+    attachment: _builtins.str
+    """The open attachment ("attachments/{id}"); empty when `sealed` is false."""
     @_builtins.property
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Why the seal is not intact or not arrived, for a person; empty when intact and arrived."""
+
+    @_builtins.property
+    def open_alerts(self) -> _containers.RepeatedCompositeFieldContainer[_alert_pb2.Alert]:
+        """The alerts of the attachment whose episode is still open (OPENED events, oldest first)."""
 
     def __init__(
         self,
@@ -329,10 +376,12 @@ class GetContainerSealStatusResponse(_message.Message):
         intact: _builtins.bool = ...,
         arrived: _builtins.bool = ...,
         reasons: _abc.Iterable[_builtins.str] | None = ...,
+        attachment: _builtins.str = ...,
+        open_alerts: _abc.Iterable[_alert_pb2.Alert] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrived", b"arrived", "intact", b"intact", "reasons", b"reasons", "seal", b"seal", "sealed", b"sealed", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrived", b"arrived", "attachment", b"attachment", "intact", b"intact", "open_alerts", b"open_alerts", "reasons", b"reasons", "seal", b"seal", "sealed", b"sealed", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -387,3 +436,1308 @@ class WatchAlertsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WatchAlertsResponse: _TypeAlias = WatchAlertsResponse  # noqa: Y015
+
+@_typing.final
+class Circle(_message.Message):
+    """A circle on the ground."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CENTER_FIELD_NUMBER: _builtins.int
+    RADIUS_M_FIELD_NUMBER: _builtins.int
+    radius_m: _builtins.float
+    """Radius in metres, above 0. Required."""
+    @_builtins.property
+    def center(self) -> _geo_pb2.GeoPoint:
+        """Centre (WGS84). Required."""
+
+    def __init__(
+        self,
+        *,
+        center: _geo_pb2.GeoPoint | None = ...,
+        radius_m: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["center", b"center"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["center", b"center", "radius_m", b"radius_m"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Circle: _TypeAlias = Circle  # noqa: Y015
+
+@_typing.final
+class Polygon(_message.Message):
+    """A simple polygon ring, implicitly closed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERTICES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def vertices(self) -> _containers.RepeatedCompositeFieldContainer[_geo_pb2.GeoPoint]:
+        """At least 3 distinct vertices (WGS84), in order around the ring."""
+
+    def __init__(
+        self,
+        *,
+        vertices: _abc.Iterable[_geo_pb2.GeoPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["vertices", b"vertices"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Polygon: _TypeAlias = Polygon  # noqa: Y015
+
+@_typing.final
+class Geofence(_message.Message):
+    """A geofence: a circle or a polygon."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    CIRCLE_FIELD_NUMBER: _builtins.int
+    POLYGON_FIELD_NUMBER: _builtins.int
+    display_name: _builtins.str
+    """Name shown in alerts ("Cát Lái port"). Optional."""
+    @_builtins.property
+    def circle(self) -> Global___Circle:
+        """A circle."""
+
+    @_builtins.property
+    def polygon(self) -> Global___Polygon:
+        """A polygon."""
+
+    def __init__(
+        self,
+        *,
+        display_name: _builtins.str = ...,
+        circle: Global___Circle | None = ...,
+        polygon: Global___Polygon | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["circle", b"circle", "polygon", b"polygon", "shape", b"shape"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["circle", b"circle", "display_name", b"display_name", "polygon", b"polygon", "shape", b"shape"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_shape: _TypeAlias = _typing.Literal["circle", "polygon"]  # noqa: Y015
+    _WhichOneofArgType_shape: _TypeAlias = _typing.Literal["shape", b"shape"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_shape) -> _WhichOneofReturnType_shape | None: ...
+
+Global___Geofence: _TypeAlias = Geofence  # noqa: Y015
+
+@_typing.final
+class Site(_message.Message):
+    """A place where transits start or end (port, inland depot, border gate), with its geofence."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    GEOFENCE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "sites/{site_id}". Output only; set from CreateSiteRequest.site_id."""
+    display_name: _builtins.str
+    """Human name ("Mộc Bài border gate"). Required."""
+    @_builtins.property
+    def geofence(self) -> Global___Geofence:
+        """The area of the site: a removal is legal only inside the destination's geofence, arming
+        only inside the origin's. Required.
+        """
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the site was created. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        geofence: Global___Geofence | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "geofence", b"geofence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "display_name", b"display_name", "geofence", b"geofence", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Site: _TypeAlias = Site  # noqa: Y015
+
+@_typing.final
+class Route(_message.Message):
+    """A planned route: the road to follow and how far from it a truck may be."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    POLYLINE_FIELD_NUMBER: _builtins.int
+    CORRIDOR_WIDTH_M_FIELD_NUMBER: _builtins.int
+    STOP_ZONES_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "routes/{route_id}". Output only; set from CreateRouteRequest.route_id."""
+    display_name: _builtins.str
+    """Human name ("Cát Lái → Mộc Bài by QL22"). Required."""
+    corridor_width_m: _builtins.float
+    """Full width of the corridor around the polyline, in metres, above 0. A fix farther than
+    half of it (plus the configured GPS tolerance) from the polyline counts as outside.
+    """
+    @_builtins.property
+    def polyline(self) -> _containers.RepeatedCompositeFieldContainer[_geo_pb2.GeoPoint]:
+        """The road as a polyline (WGS84), at least 2 points. Required."""
+
+    @_builtins.property
+    def stop_zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___Geofence]:
+        """Zones where stopping is permitted (rest areas, fuel stations); a stop there raises nothing."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the route was created. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        polyline: _abc.Iterable[_geo_pb2.GeoPoint] | None = ...,
+        corridor_width_m: _builtins.float = ...,
+        stop_zones: _abc.Iterable[Global___Geofence] | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corridor_width_m", b"corridor_width_m", "create_time", b"create_time", "display_name", b"display_name", "name", b"name", "polyline", b"polyline", "stop_zones", b"stop_zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Route: _TypeAlias = Route  # noqa: Y015
+
+@_typing.final
+class Attachment(_message.Message):
+    """A seal attached to a container for one customs transit (the trip it supervises)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SEAL_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    TRANSIT_DECLARATION_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    ROUTE_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    CLOSED_FIELD_NUMBER: _builtins.int
+    ATTACHED_BY_FIELD_NUMBER: _builtins.int
+    ARMED_BY_FIELD_NUMBER: _builtins.int
+    REMOVED_BY_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    ARM_TIME_FIELD_NUMBER: _builtins.int
+    ARRIVE_TIME_FIELD_NUMBER: _builtins.int
+    REMOVE_TIME_FIELD_NUMBER: _builtins.int
+    LAST_PING_FIELD_NUMBER: _builtins.int
+    INTACT_FIELD_NUMBER: _builtins.int
+    INTEGRITY_ISSUES_FIELD_NUMBER: _builtins.int
+    CLOCK_DRIFT_PINGS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Resource name: "attachments/{attachment_id}". Output only."""
+    seal: _builtins.str
+    """The seal ("seals/{seal_id}"). Output only: from AttachSealRequest.name."""
+    transit_declaration: _builtins.str
+    """The transit declaration number. Required."""
+    origin: _builtins.str
+    """Origin site ("sites/{site_id}"). Required."""
+    destination: _builtins.str
+    """Destination site ("sites/{site_id}"). Required."""
+    route: _builtins.str
+    """Planned route ("routes/{route_id}"). Required."""
+    state: Global___SealState.ValueType
+    """State of the seal on this attachment (mirrors the seal while the attachment is open; the
+    last state once it is closed). Output only.
+    """
+    closed: _builtins.bool
+    """True once the seal was removed (or returned to stock from FAULTY): the transit is closed.
+    Output only.
+    """
+    attached_by: _builtins.str
+    """Who attached, armed and removed (token subjects). Output only."""
+    armed_by: _builtins.str
+    """Officer who armed the seal at the origin. Output only."""
+    removed_by: _builtins.str
+    """Officer who removed the seal at the destination. Output only."""
+    intact: _builtins.bool
+    """False once the lock was opened or cut outside the destination, the tamper switch fired, or
+    an unauthorised removal was attempted during the transit. Output only.
+    """
+    clock_drift_pings: _builtins.int
+    """Number of pings stored for this attachment whose device clock disagreed with the server
+    clock by more than the configured drift (SEAL_RULE_CLOCK_DRIFT_S). Output only; set by
+    GetAttachment and GetSealStatus, 0 in listings.
+    """
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """The sealed container (ISO 6346, validated). Required."""
+
+    @_builtins.property
+    def deadline(self) -> _timestamp_pb2.Timestamp:
+        """Arrival deadline; OVERDUE opens when it passes before arrival. Required, in the future."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the seal was attached. Output only."""
+
+    @_builtins.property
+    def arm_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was armed (transit start). Output only."""
+
+    @_builtins.property
+    def arrive_time(self) -> _timestamp_pb2.Timestamp:
+        """When it entered the destination geofence. Output only."""
+
+    @_builtins.property
+    def remove_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was removed. Output only."""
+
+    @_builtins.property
+    def last_ping(self) -> Global___DevicePing:
+        """The ping with the highest sequence number stored for this attachment. Output only; set by
+        GetAttachment and GetSealStatus, unset in listings.
+        """
+
+    @_builtins.property
+    def integrity_issues(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why the seal is not intact, for a person. Output only."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        seal: _builtins.str = ...,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+        transit_declaration: _builtins.str = ...,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+        route: _builtins.str = ...,
+        deadline: _timestamp_pb2.Timestamp | None = ...,
+        state: Global___SealState.ValueType = ...,
+        closed: _builtins.bool = ...,
+        attached_by: _builtins.str = ...,
+        armed_by: _builtins.str = ...,
+        removed_by: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        arm_time: _timestamp_pb2.Timestamp | None = ...,
+        arrive_time: _timestamp_pb2.Timestamp | None = ...,
+        remove_time: _timestamp_pb2.Timestamp | None = ...,
+        last_ping: Global___DevicePing | None = ...,
+        intact: _builtins.bool = ...,
+        integrity_issues: _abc.Iterable[_builtins.str] | None = ...,
+        clock_drift_pings: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arm_time", b"arm_time", "arrive_time", b"arrive_time", "container_number", b"container_number", "create_time", b"create_time", "deadline", b"deadline", "last_ping", b"last_ping", "remove_time", b"remove_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arm_time", b"arm_time", "armed_by", b"armed_by", "arrive_time", b"arrive_time", "attached_by", b"attached_by", "clock_drift_pings", b"clock_drift_pings", "closed", b"closed", "container_number", b"container_number", "create_time", b"create_time", "deadline", b"deadline", "destination", b"destination", "intact", b"intact", "integrity_issues", b"integrity_issues", "last_ping", b"last_ping", "name", b"name", "origin", b"origin", "remove_time", b"remove_time", "removed_by", b"removed_by", "route", b"route", "seal", b"seal", "state", b"state", "transit_declaration", b"transit_declaration"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attachment: _TypeAlias = Attachment  # noqa: Y015
+
+@_typing.final
+class Ping(_message.Message):
+    """One position report of a seal device, as its gateway forwards it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    DEVICE_TIME_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    SPEED_MPS_FIELD_NUMBER: _builtins.int
+    HEADING_DEG_FIELD_NUMBER: _builtins.int
+    BATTERY_PERCENT_FIELD_NUMBER: _builtins.int
+    LOCK_FIELD_NUMBER: _builtins.int
+    TAMPER_FIELD_NUMBER: _builtins.int
+    SIGNAL_DBM_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The device's own sequence number, increasing by one per ping over the device's life.
+    Duplicates are ignored; missing numbers are waited for (see StreamPings). Required.
+    """
+    speed_mps: _builtins.float
+    """Ground speed in metres per second, 0..200."""
+    heading_deg: _builtins.float
+    """Heading in degrees clockwise from north, 0..360."""
+    battery_percent: _builtins.float
+    """Battery charge in percent, 0..100."""
+    lock: Global___LockState.ValueType
+    """Lock state. Required."""
+    tamper: _builtins.bool
+    """True when the device's tamper switch is triggered."""
+    signal_dbm: _builtins.int
+    """Received signal strength in dBm (negative)."""
+    @_builtins.property
+    def device_time(self) -> _timestamp_pb2.Timestamp:
+        """When the device took the fix, by its own clock. Required."""
+
+    @_builtins.property
+    def position(self) -> _geo_pb2.GeoPoint:
+        """GPS position (WGS84). Required."""
+
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+        device_time: _timestamp_pb2.Timestamp | None = ...,
+        position: _geo_pb2.GeoPoint | None = ...,
+        speed_mps: _builtins.float = ...,
+        heading_deg: _builtins.float = ...,
+        battery_percent: _builtins.float = ...,
+        lock: Global___LockState.ValueType = ...,
+        tamper: _builtins.bool = ...,
+        signal_dbm: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["device_time", b"device_time", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["battery_percent", b"battery_percent", "device_time", b"device_time", "heading_deg", b"heading_deg", "lock", b"lock", "position", b"position", "seq", b"seq", "signal_dbm", b"signal_dbm", "speed_mps", b"speed_mps", "tamper", b"tamper"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Ping: _TypeAlias = Ping  # noqa: Y015
+
+@_typing.final
+class DevicePing(_message.Message):
+    """A stored ping with the server's reception time."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PING_FIELD_NUMBER: _builtins.int
+    SERVER_TIME_FIELD_NUMBER: _builtins.int
+    CLOCK_DRIFT_FIELD_NUMBER: _builtins.int
+    clock_drift: _builtins.bool
+    """True when device and server clocks disagreed beyond the configured drift."""
+    @_builtins.property
+    def ping(self) -> Global___Ping:
+        """The ping as the device sent it."""
+
+    @_builtins.property
+    def server_time(self) -> _timestamp_pb2.Timestamp:
+        """When the service received it."""
+
+    def __init__(
+        self,
+        *,
+        ping: Global___Ping | None = ...,
+        server_time: _timestamp_pb2.Timestamp | None = ...,
+        clock_drift: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ping", b"ping", "server_time", b"server_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clock_drift", b"clock_drift", "ping", b"ping", "server_time", b"server_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DevicePing: _TypeAlias = DevicePing  # noqa: Y015
+
+@_typing.final
+class CreateSiteRequest(_message.Message):
+    """Request of CreateSite."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    site_id: _builtins.str
+    """Identifier that becomes the last part of the name (same rules as seal_id). Required."""
+    @_builtins.property
+    def site(self) -> Global___Site:
+        """The site. `name` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        site_id: _builtins.str = ...,
+        site: Global___Site | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["site", b"site"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["site", b"site", "site_id", b"site_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSiteRequest: _TypeAlias = CreateSiteRequest  # noqa: Y015
+
+@_typing.final
+class CreateSiteResponse(_message.Message):
+    """Response of CreateSite."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def site(self) -> Global___Site:
+        """The created site."""
+
+    def __init__(
+        self,
+        *,
+        site: Global___Site | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["site", b"site"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSiteResponse: _TypeAlias = CreateSiteResponse  # noqa: Y015
+
+@_typing.final
+class GetSiteRequest(_message.Message):
+    """Request of GetSite."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"sites/{site_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSiteRequest: _TypeAlias = GetSiteRequest  # noqa: Y015
+
+@_typing.final
+class GetSiteResponse(_message.Message):
+    """Response of GetSite."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def site(self) -> Global___Site:
+        """The site."""
+
+    def __init__(
+        self,
+        *,
+        site: Global___Site | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["site", b"site"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSiteResponse: _TypeAlias = GetSiteResponse  # noqa: Y015
+
+@_typing.final
+class ListSitesRequest(_message.Message):
+    """Request of ListSites."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Page size: 0 means 50, above 1000 is coerced, negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSitesRequest: _TypeAlias = ListSitesRequest  # noqa: Y015
+
+@_typing.final
+class ListSitesResponse(_message.Message):
+    """Response of ListSites."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def sites(self) -> _containers.RepeatedCompositeFieldContainer[Global___Site]:
+        """The page of sites, ordered by name."""
+
+    def __init__(
+        self,
+        *,
+        sites: _abc.Iterable[Global___Site] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "sites", b"sites"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSitesResponse: _TypeAlias = ListSitesResponse  # noqa: Y015
+
+@_typing.final
+class CreateRouteRequest(_message.Message):
+    """Request of CreateRoute."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUTE_ID_FIELD_NUMBER: _builtins.int
+    ROUTE_FIELD_NUMBER: _builtins.int
+    route_id: _builtins.str
+    """Identifier that becomes the last part of the name (same rules as seal_id). Required."""
+    @_builtins.property
+    def route(self) -> Global___Route:
+        """The route. `name` and `create_time` are ignored."""
+
+    def __init__(
+        self,
+        *,
+        route_id: _builtins.str = ...,
+        route: Global___Route | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["route", b"route"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["route", b"route", "route_id", b"route_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateRouteRequest: _TypeAlias = CreateRouteRequest  # noqa: Y015
+
+@_typing.final
+class CreateRouteResponse(_message.Message):
+    """Response of CreateRoute."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUTE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def route(self) -> Global___Route:
+        """The created route."""
+
+    def __init__(
+        self,
+        *,
+        route: Global___Route | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["route", b"route"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["route", b"route"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateRouteResponse: _TypeAlias = CreateRouteResponse  # noqa: Y015
+
+@_typing.final
+class GetRouteRequest(_message.Message):
+    """Request of GetRoute."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"routes/{route_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRouteRequest: _TypeAlias = GetRouteRequest  # noqa: Y015
+
+@_typing.final
+class GetRouteResponse(_message.Message):
+    """Response of GetRoute."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUTE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def route(self) -> Global___Route:
+        """The route."""
+
+    def __init__(
+        self,
+        *,
+        route: Global___Route | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["route", b"route"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["route", b"route"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRouteResponse: _TypeAlias = GetRouteResponse  # noqa: Y015
+
+@_typing.final
+class ListRoutesRequest(_message.Message):
+    """Request of ListRoutes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Page size: 0 means 50, above 1000 is coerced, negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRoutesRequest: _TypeAlias = ListRoutesRequest  # noqa: Y015
+
+@_typing.final
+class ListRoutesResponse(_message.Message):
+    """Response of ListRoutes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUTES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def routes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Route]:
+        """The page of routes, ordered by name."""
+
+    def __init__(
+        self,
+        *,
+        routes: _abc.Iterable[Global___Route] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "routes", b"routes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRoutesResponse: _TypeAlias = ListRoutesResponse  # noqa: Y015
+
+@_typing.final
+class AttachSealRequest(_message.Message):
+    """Request of AttachSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_ID_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The seal: "seals/{seal_id}". Required."""
+    attachment_id: _builtins.str
+    """Identifier of the new attachment (same rules as seal_id). Required."""
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """The attachment: container_number, transit_declaration, origin, destination, route and
+        deadline are read; the other fields are output only.
+        """
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        attachment_id: _builtins.str = ...,
+        attachment: Global___Attachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "attachment_id", b"attachment_id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttachSealRequest: _TypeAlias = AttachSealRequest  # noqa: Y015
+
+@_typing.final
+class AttachSealResponse(_message.Message):
+    """Response of AttachSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal, now ATTACHED."""
+
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """The created attachment."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+        attachment: Global___Attachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttachSealResponse: _TypeAlias = AttachSealResponse  # noqa: Y015
+
+@_typing.final
+class ArmSealRequest(_message.Message):
+    """Request of ArmSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The seal: "seals/{seal_id}". Required."""
+    @_builtins.property
+    def position(self) -> _geo_pb2.GeoPoint:
+        """Where the seal is being armed (the officer's or the seal's fix). Required; must be inside
+        the origin's geofence.
+        """
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        position: _geo_pb2.GeoPoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "position", b"position"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArmSealRequest: _TypeAlias = ArmSealRequest  # noqa: Y015
+
+@_typing.final
+class ArmSealResponse(_message.Message):
+    """Response of ArmSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal, now IN_TRANSIT."""
+
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """Its attachment."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+        attachment: Global___Attachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArmSealResponse: _TypeAlias = ArmSealResponse  # noqa: Y015
+
+@_typing.final
+class RemoveSealRequest(_message.Message):
+    """Request of RemoveSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The seal: "seals/{seal_id}". Required."""
+    @_builtins.property
+    def position(self) -> _geo_pb2.GeoPoint:
+        """Where the removal happens. Required; must be inside the destination's geofence."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        position: _geo_pb2.GeoPoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "position", b"position"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveSealRequest: _TypeAlias = RemoveSealRequest  # noqa: Y015
+
+@_typing.final
+class RemoveSealResponse(_message.Message):
+    """Response of RemoveSeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal, now REMOVED."""
+
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """The closed attachment."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+        attachment: Global___Attachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveSealResponse: _TypeAlias = RemoveSealResponse  # noqa: Y015
+
+@_typing.final
+class ReturnSealToStockRequest(_message.Message):
+    """Request of ReturnSealToStock."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The seal: "seals/{seal_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnSealToStockRequest: _TypeAlias = ReturnSealToStockRequest  # noqa: Y015
+
+@_typing.final
+class ReturnSealToStockResponse(_message.Message):
+    """Response of ReturnSealToStock."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal, now IN_STOCK."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnSealToStockResponse: _TypeAlias = ReturnSealToStockResponse  # noqa: Y015
+
+@_typing.final
+class ReportSealFaultRequest(_message.Message):
+    """Request of ReportSealFault."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The seal: "seals/{seal_id}". Required."""
+    reason: _builtins.str
+    """What is wrong, for a person. Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportSealFaultRequest: _TypeAlias = ReportSealFaultRequest  # noqa: Y015
+
+@_typing.final
+class ReportSealFaultResponse(_message.Message):
+    """Response of ReportSealFault."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal, now FAULTY."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportSealFaultResponse: _TypeAlias = ReportSealFaultResponse  # noqa: Y015
+
+@_typing.final
+class StreamPingsRequest(_message.Message):
+    """One upload of a device gateway: a batch of pings of one seal, in any order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    PINGS_FIELD_NUMBER: _builtins.int
+    seal: _builtins.str
+    """The seal that sent the pings: "seals/{seal_id}". Required."""
+    @_builtins.property
+    def pings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Ping]:
+        """The pings, 1..5000 of them. Required."""
+
+    def __init__(
+        self,
+        *,
+        seal: _builtins.str = ...,
+        pings: _abc.Iterable[Global___Ping] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pings", b"pings", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StreamPingsRequest: _TypeAlias = StreamPingsRequest  # noqa: Y015
+
+@_typing.final
+class StreamPingsResponse(_message.Message):
+    """Acknowledgement of one StreamPingsRequest, sent once its pings are durable."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_REQUESTS_FIELD_NUMBER: _builtins.int
+    HIGHEST_SEQ_FIELD_NUMBER: _builtins.int
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    DUPLICATES_FIELD_NUMBER: _builtins.int
+    CLOCK_DRIFT_SEQS_FIELD_NUMBER: _builtins.int
+    seal: _builtins.str
+    """The seal of the acknowledged request."""
+    acknowledged_requests: _builtins.int
+    """Number of requests of this stream acknowledged so far (this one included): requests are
+    acknowledged in the order they were sent.
+    """
+    highest_seq: _builtins.int
+    """Highest sequence number stored for the seal (over all streams)."""
+    accepted: _builtins.int
+    """Pings of the request stored now."""
+    duplicates: _builtins.int
+    """Pings of the request already stored before (ignored)."""
+    @_builtins.property
+    def clock_drift_seqs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Sequence numbers of the request's pings flagged for clock drift."""
+
+    def __init__(
+        self,
+        *,
+        seal: _builtins.str = ...,
+        acknowledged_requests: _builtins.int = ...,
+        highest_seq: _builtins.int = ...,
+        accepted: _builtins.int = ...,
+        duplicates: _builtins.int = ...,
+        clock_drift_seqs: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "acknowledged_requests", b"acknowledged_requests", "clock_drift_seqs", b"clock_drift_seqs", "duplicates", b"duplicates", "highest_seq", b"highest_seq", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StreamPingsResponse: _TypeAlias = StreamPingsResponse  # noqa: Y015
+
+@_typing.final
+class GetSealStatusRequest(_message.Message):
+    """Request of GetSealStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"seals/{seal_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSealStatusRequest: _TypeAlias = GetSealStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetSealStatusResponse(_message.Message):
+    """Response of GetSealStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAL_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    OPEN_ALERTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seal(self) -> Global___Seal:
+        """The seal."""
+
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """Its open attachment, or the last one when none is open; unset when it never had one."""
+
+    @_builtins.property
+    def open_alerts(self) -> _containers.RepeatedCompositeFieldContainer[_alert_pb2.Alert]:
+        """The alerts of that attachment whose episode is still open (OPENED events, oldest first)."""
+
+    def __init__(
+        self,
+        *,
+        seal: Global___Seal | None = ...,
+        attachment: Global___Attachment | None = ...,
+        open_alerts: _abc.Iterable[_alert_pb2.Alert] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "seal", b"seal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "open_alerts", b"open_alerts", "seal", b"seal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSealStatusResponse: _TypeAlias = GetSealStatusResponse  # noqa: Y015
+
+@_typing.final
+class GetAttachmentRequest(_message.Message):
+    """Request of GetAttachment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"attachments/{attachment_id}". Required."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAttachmentRequest: _TypeAlias = GetAttachmentRequest  # noqa: Y015
+
+@_typing.final
+class GetAttachmentResponse(_message.Message):
+    """Response of GetAttachment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """The attachment."""
+
+    def __init__(
+        self,
+        *,
+        attachment: Global___Attachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAttachmentResponse: _TypeAlias = GetAttachmentResponse  # noqa: Y015
+
+@_typing.final
+class ListAttachmentsRequest(_message.Message):
+    """Request of ListAttachments."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    OPEN_ONLY_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Page size: 0 means 50, above 1000 is coerced, negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    """Token from a previous response with the same filters; empty for the first page."""
+    state: Global___SealState.ValueType
+    """Only attachments in this state (IN_TRANSIT for the transits in progress); UNSPECIFIED for
+    any.
+    """
+    origin: _builtins.str
+    """Only transits from this site ("sites/{id}"); empty for any."""
+    destination: _builtins.str
+    """Only transits to this site ("sites/{id}"); empty for any."""
+    open_only: _builtins.bool
+    """Only open (not yet closed) attachments."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        state: Global___SealState.ValueType = ...,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+        open_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["destination", b"destination", "open_only", b"open_only", "origin", b"origin", "page_size", b"page_size", "page_token", b"page_token", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAttachmentsRequest: _TypeAlias = ListAttachmentsRequest  # noqa: Y015
+
+@_typing.final
+class ListAttachmentsResponse(_message.Message):
+    """Response of ListAttachments."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTACHMENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Attachment]:
+        """The page of attachments, ordered by name."""
+
+    def __init__(
+        self,
+        *,
+        attachments: _abc.Iterable[Global___Attachment] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAttachmentsResponse: _TypeAlias = ListAttachmentsResponse  # noqa: Y015
+
+@_typing.final
+class GetTrackRequest(_message.Message):
+    """Request of GetTrack."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    TOLERANCE_M_FIELD_NUMBER: _builtins.int
+    attachment: _builtins.str
+    """"attachments/{attachment_id}". Required."""
+    tolerance_m: _builtins.float
+    """Simplification tolerance in metres (no kept segment is farther than this from a dropped
+    fix); 0 keeps every fix; negative is INVALID_ARGUMENT.
+    """
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """First device time to include; unset for the start of the track."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Last device time to include; unset for the end of the track."""
+
+    def __init__(
+        self,
+        *,
+        attachment: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        tolerance_m: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "end_time", b"end_time", "start_time", b"start_time", "tolerance_m", b"tolerance_m"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTrackRequest: _TypeAlias = GetTrackRequest  # noqa: Y015
+
+@_typing.final
+class GetTrackResponse(_message.Message):
+    """Response of GetTrack."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GEOJSON_FIELD_NUMBER: _builtins.int
+    TOTAL_POINTS_FIELD_NUMBER: _builtins.int
+    RETURNED_POINTS_FIELD_NUMBER: _builtins.int
+    geojson: _builtins.str
+    """RFC 7946 GeoJSON FeatureCollection with one LineString ([lon, lat]; a Point for one fix),
+    whose properties hold `times` (ISO 8601 UTC) and `seqs`, aligned with the coordinates.
+    """
+    total_points: _builtins.int
+    """Fixes in the requested time range."""
+    returned_points: _builtins.int
+    """Fixes kept after simplification."""
+    def __init__(
+        self,
+        *,
+        geojson: _builtins.str = ...,
+        total_points: _builtins.int = ...,
+        returned_points: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["geojson", b"geojson", "returned_points", b"returned_points", "total_points", b"total_points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTrackResponse: _TypeAlias = GetTrackResponse  # noqa: Y015

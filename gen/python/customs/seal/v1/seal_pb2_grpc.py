@@ -61,6 +61,86 @@ class SealServiceStub:
                 request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.SerializeToString,
                 response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.FromString,
                 _registered_method=True)
+        self.CreateSite = channel.unary_unary(
+                '/customs.seal.v1.SealService/CreateSite',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteResponse.FromString,
+                _registered_method=True)
+        self.GetSite = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetSite',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteResponse.FromString,
+                _registered_method=True)
+        self.ListSites = channel.unary_unary(
+                '/customs.seal.v1.SealService/ListSites',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesResponse.FromString,
+                _registered_method=True)
+        self.CreateRoute = channel.unary_unary(
+                '/customs.seal.v1.SealService/CreateRoute',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteResponse.FromString,
+                _registered_method=True)
+        self.GetRoute = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetRoute',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteResponse.FromString,
+                _registered_method=True)
+        self.ListRoutes = channel.unary_unary(
+                '/customs.seal.v1.SealService/ListRoutes',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesResponse.FromString,
+                _registered_method=True)
+        self.AttachSeal = channel.unary_unary(
+                '/customs.seal.v1.SealService/AttachSeal',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealResponse.FromString,
+                _registered_method=True)
+        self.ArmSeal = channel.unary_unary(
+                '/customs.seal.v1.SealService/ArmSeal',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealResponse.FromString,
+                _registered_method=True)
+        self.RemoveSeal = channel.unary_unary(
+                '/customs.seal.v1.SealService/RemoveSeal',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealResponse.FromString,
+                _registered_method=True)
+        self.ReturnSealToStock = channel.unary_unary(
+                '/customs.seal.v1.SealService/ReturnSealToStock',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockResponse.FromString,
+                _registered_method=True)
+        self.ReportSealFault = channel.unary_unary(
+                '/customs.seal.v1.SealService/ReportSealFault',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultResponse.FromString,
+                _registered_method=True)
+        self.StreamPings = channel.stream_stream(
+                '/customs.seal.v1.SealService/StreamPings',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsResponse.FromString,
+                _registered_method=True)
+        self.GetSealStatus = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetSealStatus',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusResponse.FromString,
+                _registered_method=True)
+        self.GetAttachment = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetAttachment',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentResponse.FromString,
+                _registered_method=True)
+        self.ListAttachments = channel.unary_unary(
+                '/customs.seal.v1.SealService/ListAttachments',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsResponse.FromString,
+                _registered_method=True)
+        self.GetTrack = channel.unary_unary(
+                '/customs.seal.v1.SealService/GetTrack',
+                request_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackRequest.SerializeToString,
+                response_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackResponse.FromString,
+                _registered_method=True)
 
 
 class SealServiceServicer:
@@ -109,6 +189,139 @@ class SealServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSite(self, request, context):
+        """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSite(self, request, context):
+        """Returns one site. Roles: any authenticated person or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSites(self, request, context):
+        """Lists sites ordered by name, AIP-158 paging. Roles: any authenticated person or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRoute(self, request, context):
+        """Creates a planned route with its corridor and permitted stop zones.
+        Roles: supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRoute(self, request, context):
+        """Returns one route. Roles: any authenticated person or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoutes(self, request, context):
+        """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachSeal(self, request, context):
+        """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
+        attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArmSeal(self, request, context):
+        """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
+        position must be inside the origin's geofence (FAILED_PRECONDITION otherwise).
+        Roles: officer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSeal(self, request, context):
+        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
+        inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
+        UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReturnSealToStock(self, request, context):
+        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+        supervisor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportSealFault(self, request, context):
+        """Declares a seal out of service: any state -> FAULTY. An open attachment stays open (the
+        container is then reported not intact) until the seal is returned to stock.
+        Roles: officer, supervisor, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamPings(self, request_iterator, context):
+        """Ping ingestion from device gateways (bidirectional). Each request carries a batch of pings
+        of one seal; each is answered, in order, once its pings are durable (stored with the trip
+        state and alerts they caused, in one transaction): response k acknowledges request k, and
+        `highest_seq` is the highest sequence number stored for that seal. A gateway keeps every
+        request not yet acknowledged and sends it again after a reconnect: duplicates (same seal
+        and seq) are ignored, so re-sending is always safe and nothing acknowledged is lost.
+        Out-of-order and late (buffered) pings are placed in device sequence order without false
+        alerts. Invalid input ends the stream with INVALID_ARGUMENT naming `pings[i].field`; an
+        unknown seal with NOT_FOUND. Roles: device.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSealStatus(self, request, context):
+        """The current status of a seal: its attachment (if any), last ping and open alerts.
+        Roles: officer, supervisor, auditor, analyst, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAttachment(self, request, context):
+        """Returns one attachment. Roles: officer, supervisor, auditor, analyst, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAttachments(self, request, context):
+        """Lists attachments ordered by name, filtered (for example the transits in progress), AIP-158
+        paging. Roles: officer, supervisor, auditor, analyst, service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrack(self, request, context):
+        """The track of an attachment between two device times as GeoJSON, simplified
+        (Douglas-Peucker) to a tolerance in metres. Roles: officer, supervisor, auditor, analyst,
+        service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SealServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +349,86 @@ def add_SealServiceServicer_to_server(servicer, server):
                     servicer.GetContainerSealStatus,
                     request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.FromString,
                     response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.SerializeToString,
+            ),
+            'CreateSite': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSite,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteResponse.SerializeToString,
+            ),
+            'GetSite': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSite,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteResponse.SerializeToString,
+            ),
+            'ListSites': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSites,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesResponse.SerializeToString,
+            ),
+            'CreateRoute': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRoute,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteResponse.SerializeToString,
+            ),
+            'GetRoute': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRoute,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteResponse.SerializeToString,
+            ),
+            'ListRoutes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRoutes,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesResponse.SerializeToString,
+            ),
+            'AttachSeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachSeal,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealResponse.SerializeToString,
+            ),
+            'ArmSeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArmSeal,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealResponse.SerializeToString,
+            ),
+            'RemoveSeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSeal,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealResponse.SerializeToString,
+            ),
+            'ReturnSealToStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReturnSealToStock,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockResponse.SerializeToString,
+            ),
+            'ReportSealFault': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportSealFault,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultResponse.SerializeToString,
+            ),
+            'StreamPings': grpc.stream_stream_rpc_method_handler(
+                    servicer.StreamPings,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsResponse.SerializeToString,
+            ),
+            'GetSealStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSealStatus,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusResponse.SerializeToString,
+            ),
+            'GetAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAttachment,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentResponse.SerializeToString,
+            ),
+            'ListAttachments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAttachments,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsResponse.SerializeToString,
+            ),
+            'GetTrack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrack,
+                    request_deserializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackRequest.FromString,
+                    response_serializer=customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -275,6 +568,438 @@ class SealService:
             '/customs.seal.v1.SealService/GetContainerSealStatus',
             customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusRequest.SerializeToString,
             customs_dot_seal_dot_v1_dot_seal__pb2.GetContainerSealStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/CreateSite',
+            customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.CreateSiteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetSite',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetSiteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSites(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ListSites',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListSitesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRoute(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/CreateRoute',
+            customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.CreateRouteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRoute(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetRoute',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetRouteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoutes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ListRoutes',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListRoutesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachSeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/AttachSeal',
+            customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.AttachSealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArmSeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ArmSeal',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ArmSealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveSeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/RemoveSeal',
+            customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.RemoveSealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReturnSealToStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ReturnSealToStock',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ReturnSealToStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportSealFault(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ReportSealFault',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ReportSealFaultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPings(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/customs.seal.v1.SealService/StreamPings',
+            customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.StreamPingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSealStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetSealStatus',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetSealStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetAttachment',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetAttachmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAttachments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/ListAttachments',
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.ListAttachmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/customs.seal.v1.SealService/GetTrack',
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackRequest.SerializeToString,
+            customs_dot_seal_dot_v1_dot_seal__pb2.GetTrackResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,69 @@ class SealServiceStub:
     whether the transit arrived. Gates ask this before opening an exit barrier.
     Roles: officer, supervisor, service.
     """
+    CreateSite: _grpc.UnaryUnaryMultiCallable[_seal_pb2.CreateSiteRequest, _seal_pb2.CreateSiteResponse]
+    """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service."""
+    GetSite: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetSiteRequest, _seal_pb2.GetSiteResponse]
+    """Returns one site. Roles: any authenticated person or service."""
+    ListSites: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ListSitesRequest, _seal_pb2.ListSitesResponse]
+    """Lists sites ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+    CreateRoute: _grpc.UnaryUnaryMultiCallable[_seal_pb2.CreateRouteRequest, _seal_pb2.CreateRouteResponse]
+    """Creates a planned route with its corridor and permitted stop zones.
+    Roles: supervisor, service.
+    """
+    GetRoute: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetRouteRequest, _seal_pb2.GetRouteResponse]
+    """Returns one route. Roles: any authenticated person or service."""
+    ListRoutes: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ListRoutesRequest, _seal_pb2.ListRoutesResponse]
+    """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+    AttachSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.AttachSealRequest, _seal_pb2.AttachSealResponse]
+    """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
+    attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+    """
+    ArmSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ArmSealRequest, _seal_pb2.ArmSealResponse]
+    """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
+    position must be inside the origin's geofence (FAILED_PRECONDITION otherwise).
+    Roles: officer.
+    """
+    RemoveSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.RemoveSealRequest, _seal_pb2.RemoveSealResponse]
+    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
+    inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
+    UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+    """
+    ReturnSealToStock: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ReturnSealToStockRequest, _seal_pb2.ReturnSealToStockResponse]
+    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+    supervisor.
+    """
+    ReportSealFault: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ReportSealFaultRequest, _seal_pb2.ReportSealFaultResponse]
+    """Declares a seal out of service: any state -> FAULTY. An open attachment stays open (the
+    container is then reported not intact) until the seal is returned to stock.
+    Roles: officer, supervisor, service.
+    """
+    StreamPings: _grpc.StreamStreamMultiCallable[_seal_pb2.StreamPingsRequest, _seal_pb2.StreamPingsResponse]
+    """Ping ingestion from device gateways (bidirectional). Each request carries a batch of pings
+    of one seal; each is answered, in order, once its pings are durable (stored with the trip
+    state and alerts they caused, in one transaction): response k acknowledges request k, and
+    `highest_seq` is the highest sequence number stored for that seal. A gateway keeps every
+    request not yet acknowledged and sends it again after a reconnect: duplicates (same seal
+    and seq) are ignored, so re-sending is always safe and nothing acknowledged is lost.
+    Out-of-order and late (buffered) pings are placed in device sequence order without false
+    alerts. Invalid input ends the stream with INVALID_ARGUMENT naming `pings[i].field`; an
+    unknown seal with NOT_FOUND. Roles: device.
+    """
+    GetSealStatus: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetSealStatusRequest, _seal_pb2.GetSealStatusResponse]
+    """The current status of a seal: its attachment (if any), last ping and open alerts.
+    Roles: officer, supervisor, auditor, analyst, service.
+    """
+    GetAttachment: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetAttachmentRequest, _seal_pb2.GetAttachmentResponse]
+    """Returns one attachment. Roles: officer, supervisor, auditor, analyst, service."""
+    ListAttachments: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ListAttachmentsRequest, _seal_pb2.ListAttachmentsResponse]
+    """Lists attachments ordered by name, filtered (for example the transits in progress), AIP-158
+    paging. Roles: officer, supervisor, auditor, analyst, service.
+    """
+    GetTrack: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetTrackRequest, _seal_pb2.GetTrackResponse]
+    """The track of an attachment between two device times as GeoJSON, simplified
+    (Douglas-Peucker) to a tolerance in metres. Roles: officer, supervisor, auditor, analyst,
+    service.
+    """
 
 @_typing.type_check_only
 class SealServiceAsyncStub(SealServiceStub):
@@ -82,6 +145,69 @@ class SealServiceAsyncStub(SealServiceStub):
     whether it is intact (lock closed, never opened, cut or tampered during the transit) and
     whether the transit arrived. Gates ask this before opening an exit barrier.
     Roles: officer, supervisor, service.
+    """
+    CreateSite: _aio.UnaryUnaryMultiCallable[_seal_pb2.CreateSiteRequest, _seal_pb2.CreateSiteResponse]  # type: ignore[assignment]
+    """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service."""
+    GetSite: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetSiteRequest, _seal_pb2.GetSiteResponse]  # type: ignore[assignment]
+    """Returns one site. Roles: any authenticated person or service."""
+    ListSites: _aio.UnaryUnaryMultiCallable[_seal_pb2.ListSitesRequest, _seal_pb2.ListSitesResponse]  # type: ignore[assignment]
+    """Lists sites ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+    CreateRoute: _aio.UnaryUnaryMultiCallable[_seal_pb2.CreateRouteRequest, _seal_pb2.CreateRouteResponse]  # type: ignore[assignment]
+    """Creates a planned route with its corridor and permitted stop zones.
+    Roles: supervisor, service.
+    """
+    GetRoute: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetRouteRequest, _seal_pb2.GetRouteResponse]  # type: ignore[assignment]
+    """Returns one route. Roles: any authenticated person or service."""
+    ListRoutes: _aio.UnaryUnaryMultiCallable[_seal_pb2.ListRoutesRequest, _seal_pb2.ListRoutesResponse]  # type: ignore[assignment]
+    """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+    AttachSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.AttachSealRequest, _seal_pb2.AttachSealResponse]  # type: ignore[assignment]
+    """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
+    attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+    """
+    ArmSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.ArmSealRequest, _seal_pb2.ArmSealResponse]  # type: ignore[assignment]
+    """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
+    position must be inside the origin's geofence (FAILED_PRECONDITION otherwise).
+    Roles: officer.
+    """
+    RemoveSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.RemoveSealRequest, _seal_pb2.RemoveSealResponse]  # type: ignore[assignment]
+    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
+    inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
+    UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+    """
+    ReturnSealToStock: _aio.UnaryUnaryMultiCallable[_seal_pb2.ReturnSealToStockRequest, _seal_pb2.ReturnSealToStockResponse]  # type: ignore[assignment]
+    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+    supervisor.
+    """
+    ReportSealFault: _aio.UnaryUnaryMultiCallable[_seal_pb2.ReportSealFaultRequest, _seal_pb2.ReportSealFaultResponse]  # type: ignore[assignment]
+    """Declares a seal out of service: any state -> FAULTY. An open attachment stays open (the
+    container is then reported not intact) until the seal is returned to stock.
+    Roles: officer, supervisor, service.
+    """
+    StreamPings: _aio.StreamStreamMultiCallable[_seal_pb2.StreamPingsRequest, _seal_pb2.StreamPingsResponse]  # type: ignore[assignment]
+    """Ping ingestion from device gateways (bidirectional). Each request carries a batch of pings
+    of one seal; each is answered, in order, once its pings are durable (stored with the trip
+    state and alerts they caused, in one transaction): response k acknowledges request k, and
+    `highest_seq` is the highest sequence number stored for that seal. A gateway keeps every
+    request not yet acknowledged and sends it again after a reconnect: duplicates (same seal
+    and seq) are ignored, so re-sending is always safe and nothing acknowledged is lost.
+    Out-of-order and late (buffered) pings are placed in device sequence order without false
+    alerts. Invalid input ends the stream with INVALID_ARGUMENT naming `pings[i].field`; an
+    unknown seal with NOT_FOUND. Roles: device.
+    """
+    GetSealStatus: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetSealStatusRequest, _seal_pb2.GetSealStatusResponse]  # type: ignore[assignment]
+    """The current status of a seal: its attachment (if any), last ping and open alerts.
+    Roles: officer, supervisor, auditor, analyst, service.
+    """
+    GetAttachment: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetAttachmentRequest, _seal_pb2.GetAttachmentResponse]  # type: ignore[assignment]
+    """Returns one attachment. Roles: officer, supervisor, auditor, analyst, service."""
+    ListAttachments: _aio.UnaryUnaryMultiCallable[_seal_pb2.ListAttachmentsRequest, _seal_pb2.ListAttachmentsResponse]  # type: ignore[assignment]
+    """Lists attachments ordered by name, filtered (for example the transits in progress), AIP-158
+    paging. Roles: officer, supervisor, auditor, analyst, service.
+    """
+    GetTrack: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetTrackRequest, _seal_pb2.GetTrackResponse]  # type: ignore[assignment]
+    """The track of an attachment between two device times as GeoJSON, simplified
+    (Douglas-Peucker) to a tolerance in metres. Roles: officer, supervisor, auditor, analyst,
+    service.
     """
 
 class SealServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -137,6 +263,165 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
         whether it is intact (lock closed, never opened, cut or tampered during the transit) and
         whether the transit arrived. Gates ask this before opening an exit barrier.
         Roles: officer, supervisor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateSite(
+        self,
+        request: _seal_pb2.CreateSiteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.CreateSiteResponse, _abc.Awaitable[_seal_pb2.CreateSiteResponse]]:
+        """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service."""
+
+    @_abc_1.abstractmethod
+    def GetSite(
+        self,
+        request: _seal_pb2.GetSiteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetSiteResponse, _abc.Awaitable[_seal_pb2.GetSiteResponse]]:
+        """Returns one site. Roles: any authenticated person or service."""
+
+    @_abc_1.abstractmethod
+    def ListSites(
+        self,
+        request: _seal_pb2.ListSitesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ListSitesResponse, _abc.Awaitable[_seal_pb2.ListSitesResponse]]:
+        """Lists sites ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+
+    @_abc_1.abstractmethod
+    def CreateRoute(
+        self,
+        request: _seal_pb2.CreateRouteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.CreateRouteResponse, _abc.Awaitable[_seal_pb2.CreateRouteResponse]]:
+        """Creates a planned route with its corridor and permitted stop zones.
+        Roles: supervisor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetRoute(
+        self,
+        request: _seal_pb2.GetRouteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetRouteResponse, _abc.Awaitable[_seal_pb2.GetRouteResponse]]:
+        """Returns one route. Roles: any authenticated person or service."""
+
+    @_abc_1.abstractmethod
+    def ListRoutes(
+        self,
+        request: _seal_pb2.ListRoutesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ListRoutesResponse, _abc.Awaitable[_seal_pb2.ListRoutesResponse]]:
+        """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
+
+    @_abc_1.abstractmethod
+    def AttachSeal(
+        self,
+        request: _seal_pb2.AttachSealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.AttachSealResponse, _abc.Awaitable[_seal_pb2.AttachSealResponse]]:
+        """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
+        attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+        """
+
+    @_abc_1.abstractmethod
+    def ArmSeal(
+        self,
+        request: _seal_pb2.ArmSealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ArmSealResponse, _abc.Awaitable[_seal_pb2.ArmSealResponse]]:
+        """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
+        position must be inside the origin's geofence (FAILED_PRECONDITION otherwise).
+        Roles: officer.
+        """
+
+    @_abc_1.abstractmethod
+    def RemoveSeal(
+        self,
+        request: _seal_pb2.RemoveSealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.RemoveSealResponse, _abc.Awaitable[_seal_pb2.RemoveSealResponse]]:
+        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
+        inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
+        UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+        """
+
+    @_abc_1.abstractmethod
+    def ReturnSealToStock(
+        self,
+        request: _seal_pb2.ReturnSealToStockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ReturnSealToStockResponse, _abc.Awaitable[_seal_pb2.ReturnSealToStockResponse]]:
+        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+        supervisor.
+        """
+
+    @_abc_1.abstractmethod
+    def ReportSealFault(
+        self,
+        request: _seal_pb2.ReportSealFaultRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ReportSealFaultResponse, _abc.Awaitable[_seal_pb2.ReportSealFaultResponse]]:
+        """Declares a seal out of service: any state -> FAULTY. An open attachment stays open (the
+        container is then reported not intact) until the seal is returned to stock.
+        Roles: officer, supervisor, service.
+        """
+
+    @_abc_1.abstractmethod
+    def StreamPings(
+        self,
+        request_iterator: _MaybeAsyncIterator[_seal_pb2.StreamPingsRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_seal_pb2.StreamPingsResponse], _abc.AsyncIterator[_seal_pb2.StreamPingsResponse]]:
+        """Ping ingestion from device gateways (bidirectional). Each request carries a batch of pings
+        of one seal; each is answered, in order, once its pings are durable (stored with the trip
+        state and alerts they caused, in one transaction): response k acknowledges request k, and
+        `highest_seq` is the highest sequence number stored for that seal. A gateway keeps every
+        request not yet acknowledged and sends it again after a reconnect: duplicates (same seal
+        and seq) are ignored, so re-sending is always safe and nothing acknowledged is lost.
+        Out-of-order and late (buffered) pings are placed in device sequence order without false
+        alerts. Invalid input ends the stream with INVALID_ARGUMENT naming `pings[i].field`; an
+        unknown seal with NOT_FOUND. Roles: device.
+        """
+
+    @_abc_1.abstractmethod
+    def GetSealStatus(
+        self,
+        request: _seal_pb2.GetSealStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetSealStatusResponse, _abc.Awaitable[_seal_pb2.GetSealStatusResponse]]:
+        """The current status of a seal: its attachment (if any), last ping and open alerts.
+        Roles: officer, supervisor, auditor, analyst, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetAttachment(
+        self,
+        request: _seal_pb2.GetAttachmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetAttachmentResponse, _abc.Awaitable[_seal_pb2.GetAttachmentResponse]]:
+        """Returns one attachment. Roles: officer, supervisor, auditor, analyst, service."""
+
+    @_abc_1.abstractmethod
+    def ListAttachments(
+        self,
+        request: _seal_pb2.ListAttachmentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.ListAttachmentsResponse, _abc.Awaitable[_seal_pb2.ListAttachmentsResponse]]:
+        """Lists attachments ordered by name, filtered (for example the transits in progress), AIP-158
+        paging. Roles: officer, supervisor, auditor, analyst, service.
+        """
+
+    @_abc_1.abstractmethod
+    def GetTrack(
+        self,
+        request: _seal_pb2.GetTrackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_seal_pb2.GetTrackResponse, _abc.Awaitable[_seal_pb2.GetTrackResponse]]:
+        """The track of an attachment between two device times as GeoJSON, simplified
+        (Douglas-Peucker) to a tolerance in metres. Roles: officer, supervisor, auditor, analyst,
+        service.
         """
 
 def add_SealServiceServicer_to_server(servicer: SealServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,455 @@
+"""Ping ingestion: one committer per process merges the queued uploads of every stream into
+one transaction (pings, trip states, alerts), and a sweeper runs the clock-driven rules.
+
+Each device's supervision state (its trip monitor) is cached in memory and owned by this
+process while it serves the device; every write of it is conditioned on the attachment's
+``version``, so a stale cache (another replica wrote) fails the transaction instead of
+overwriting, the cache is dropped, reloaded from the database, and the group is retried once.
+A failed transaction also drops the cache of every device it touched: memory never runs ahead
+of what is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from pymongo import AsyncMongoClient, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from services.platform.alerts import AlertDraft
+from services.platform.errors import NotFound, Unavailable
+from services.platform.mongo import utcnow
+from services.platform.outbox import Outbox
+from services.seal.alerting import draft, integrity_issues
+from services.seal.convert import ping_documents
+from services.seal.domain.alerts import AlertEvent, AlertKind, AlertPhase
+from services.seal.domain.lifecycle import SealState, transition
+from services.seal.domain.monitor import TripMonitor
+from services.seal.domain.pings import PingBatch
+from services.seal.domain.simulator import Scenario, Stop, batches, demo_trip, simulate
+from services.seal.store import (
+    ATTACHMENTS,
+    INSTANCES,
+    PINGS,
+    SEALS,
+    SUPERVISED,
+    highest_seq,
+    load_monitor,
+    monitor_state,
+)
+
+log = logging.getLogger("customs.seal.ingest")
+
+
+class StaleState(Exception):
+    """An attachment changed under this process (its version moved)."""
+
+
+@dataclass
+class Device:
+    """What this process holds about one seal while it ingests its pings."""
+
+    seal: str
+    state: SealState
+    attachment: dict[str, Any] | None  # the open attachment's document
+    monitor: TripMonitor | None  # when supervised (IN_TRANSIT / ARRIVED)
+    highest_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """What a committed upload reports back to its stream."""
+
+    highest_seq: int
+    accepted: int
+    duplicates: int
+    clock_drift_seqs: tuple[int, ...]
+
+
+@dataclass
+class _Pending:
+    seal: str
+    batch: PingBatch
+    future: asyncio.Future[Ack]
+
+
+@dataclass
+class _Plan:
+    """Writes of one transaction."""
+
+    pings: list[dict[str, Any]] = field(default_factory=list)
+    attachment_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seal_updates: list[UpdateOne] = field(default_factory=list)
+    alerts: list[AlertDraft] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    inserted: dict[str, set[int]] = field(default_factory=dict)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        mongo: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        outbox: Outbox,
+        max_pings: int,
+        sweep_seconds: float,
+        instance: str,
+    ) -> None:
+        self._mongo = mongo
+        self._db = db
+        self._outbox = outbox
+        self._max = max_pings
+        self._sweep_seconds = sweep_seconds
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        self._devices: dict[str, Device] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._instance = instance
+        #: counters of the commit loop (DEBUG log every 10 commits, INFO totals at stop)
+        self.stats: dict[str, float] = {
+            "commits": 0,
+            "pings": 0,
+            "seconds": 0.0,
+            "write_seconds": 0.0,
+            "attachment_updates": 0,
+        }
+        self._session: AsyncClientSession | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Ends the transactions a crashed process left open, loads every supervised trip (so
+        the sweeper sees silent ones), starts the committer and the sweeper."""
+        await asyncio.to_thread(self.warm_up)
+        await self._end_orphans()
+        async for doc in self._db[ATTACHMENTS].find(
+            {"closed": False, "state": {"$in": list(SUPERVISED)}}, {"seal": 1}
+        ):
+            async with self._lock:
+                await self._device(doc["seal"])
+        self._tasks = [
+            asyncio.create_task(self._commit_loop(), name="seal-commit"),
+            asyncio.create_task(self._sweep_loop(), name="seal-sweep"),
+        ]
+
+    @staticmethod
+    def warm_up() -> None:
+        """Loads (or compiles) the rule kernels before the service reports SERVING."""
+        trip = demo_trip(trip_id="warm-up", device_id="warm-up", start_time=1.79e9)
+        monitor = TripMonitor(trip)
+        rows = simulate(trip, Scenario(stops=(Stop(1000.0, 1200.0),), dwell_s=0.0))
+        for chunk in batches(rows[:120], 40):
+            monitor.ingest(PingBatch.from_dicts(chunk))
+        monitor.sweep(trip.start_time + 7200.0)
+
+    async def _end_orphans(self) -> None:
+        """A process killed inside a transaction leaves it open on the server, blocking the
+        documents it wrote until the server's transaction lifetime (60 s) expires. Every
+        transaction of this service runs on one session per process (they are serialised by
+        the lock anyway), recorded in ``instances`` with a heartbeat: at start, the sessions of
+        this instance's previous run and of instances silent for long are killed, which aborts
+        their transactions at once (a live replica whose session is killed by mistake just
+        retries its transaction)."""
+        stale = utcnow() - timedelta(seconds=max(30.0, 3 * self._sweep_seconds))
+        async for doc in self._db[INSTANCES].find(
+            {"$or": [{"_id": self._instance}, {"heartbeat": {"$lt": stale}}]}
+        ):
+            for lsid in doc.get("sessions", []):
+                with contextlib.suppress(PyMongoError):
+                    await self._mongo.admin.command({"killSessions": [lsid]})
+            if doc["_id"] != self._instance:
+                await self._db[INSTANCES].delete_one(
+                    {"_id": doc["_id"], "heartbeat": doc["heartbeat"]}
+                )
+        self._session = self._mongo.start_session()
+        await self._db[INSTANCES].replace_one(
+            {"_id": self._instance},
+            {"_id": self._instance, "sessions": [self._session.session_id], "heartbeat": utcnow()},
+            upsert=True,
+        )
+
+    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[None]]) -> None:
+        """Runs ``work`` in a transaction on this process's session. Hold the lock
+        (:meth:`exclusive`) around it."""
+        assert self._lock.locked(), "transactions of the seal service run under the lock"
+        if self._session is None:
+            self._session = self._mongo.start_session()
+        await self._session.with_transaction(work)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        log.info("ping commit totals", extra=self._rounded_stats())
+        if self._session is not None:
+            await self._session.end_session()
+            self._session = None
+        while not self._queue.empty():
+            self._queue.get_nowait().future.set_exception(Unavailable("shutting down"))
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, seal: str) -> AsyncIterator[None]:
+        """Runs a lifecycle change of ``seal`` alone; its cached state is reloaded after."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self._devices.pop(seal, None)
+
+    async def follow(self, seal: str) -> None:
+        """Loads ``seal`` now (after arming: the sweeper must see it before any ping)."""
+        async with self._lock:
+            await self._device(seal)
+
+    # ------------------------------------------------------------------ ingestion
+    def submit(self, seal: str, batch: PingBatch) -> asyncio.Future[Ack]:
+        """Queues an upload; the future resolves once its pings are durable."""
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(seal, batch, future))
+        return future
+
+    async def _commit_loop(self) -> None:
+        while True:
+            group = [await self._queue.get()]
+            size = len(group[0].batch)
+            while size < self._max and not self._queue.empty():
+                item = self._queue.get_nowait()
+                group.append(item)
+                size += len(item.batch)
+            async with self._lock:
+                try:
+                    started = time.perf_counter()
+                    await self._commit_group(group)
+                    self._account(size, time.perf_counter() - started)
+                except Exception as exc:  # reported to every waiting stream
+                    log.exception("ping commit failed")
+                    for item in group:
+                        if not item.future.done():
+                            item.future.set_exception(
+                                Unavailable(f"pings not stored, send again: {exc}")
+                            )
+
+    def _account(self, pings: int, seconds: float) -> None:
+        stats = self.stats
+        stats["commits"] += 1
+        stats["pings"] += pings
+        stats["seconds"] += seconds
+        if stats["commits"] % 10 == 0:
+            log.debug("ping commits", extra=self._rounded_stats())
+
+    def _rounded_stats(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.stats.items()}
+
+    async def _commit_group(self, group: list[_Pending]) -> None:
+        for attempt in (1, 2):
+            plan = _Plan()
+            acks: list[tuple[_Pending, Ack]] = []
+            try:
+                for item in group:
+                    if item.future.done():
+                        continue
+                    try:
+                        device = await self._device(item.seal)
+                    except NotFound as exc:
+                        item.future.set_exception(exc)
+                        continue
+                    acks.append((item, await self._ingest(device, item.batch, plan)))
+                await self._write(plan)
+            except Exception as exc:
+                for seal in plan.touched:
+                    self._devices.pop(seal, None)
+                if attempt == 2 or not isinstance(exc, StaleState | _Retryable):
+                    raise
+                log.warning("retrying a ping commit after %s", type(exc).__name__)
+                continue
+            if plan.alerts:
+                self._outbox.notify()
+            for item, ack in acks:
+                if not item.future.done():  # a stream that went away cancelled its future
+                    item.future.set_result(ack)
+            return
+
+    async def _ingest(self, device: Device, batch: PingBatch, plan: _Plan) -> Ack:
+        plan.touched.add(device.seal)
+        seq = batch.columns["seq"]
+        total = int(seq.shape[0])
+        _, first = np.unique(seq, return_index=True)
+        keep = np.zeros(total, dtype=np.bool_)
+        keep[first] = True
+        if int(seq.min()) <= device.highest_seq:  # maybe re-sent: ask the idempotency index
+            old = seq[keep & (seq <= device.highest_seq)].tolist()
+            stored = await self._db[PINGS].distinct(
+                "seq", {"device": device.seal, "seq": {"$in": old}}
+            )
+            known = set(stored) | plan.inserted.get(device.seal, set())
+            keep &= ~np.isin(seq, np.fromiter(known, np.int64, len(known)))
+        if not keep.all():
+            batch = PingBatch({name: col[keep] for name, col in batch.columns.items()})
+            seq = batch.columns["seq"]
+        events: list[AlertEvent] = []
+        drift: tuple[int, ...] = ()
+        attachment_name = ""
+        fresh = np.ones(seq.shape[0], dtype=np.bool_)
+        if device.monitor is not None and device.attachment is not None and len(batch):
+            attachment_name = device.attachment["name"]
+            result = device.monitor.ingest(batch)
+            fresh = np.isin(seq, np.asarray(result.accepted_seqs, dtype=np.int64))
+            events = list(result.events)
+            drift = result.clock_drift_seqs
+        accepted = int(fresh.sum())
+        if accepted:
+            plan.pings += ping_documents(device.seal, attachment_name, batch, fresh, set(drift))
+            plan.inserted.setdefault(device.seal, set()).update(seq[fresh].tolist())
+            device.highest_seq = max(device.highest_seq, int(seq[fresh].max()))
+        if events:
+            # the monitor's other state is not written per batch: what it needs after a
+            # restart is rebuilt from the stored pings (see store.load_monitor)
+            self._apply(device, events, plan)
+        return Ack(device.highest_seq, accepted, total - accepted, drift)
+
+    def _apply(self, device: Device, events: list[AlertEvent], plan: _Plan) -> None:
+        """Plans the attachment update, state change and alerts that ``events`` call for."""
+        attachment = device.attachment
+        monitor = device.monitor
+        assert attachment is not None and monitor is not None
+        name = attachment["name"]
+        update = plan.attachment_updates.setdefault(
+            name, {"version": attachment["version"], "set": {}, "device": device}
+        )
+        now = utcnow()
+        for event in events:
+            plan.alerts.append(draft(event, attachment))
+            arrival = event.kind is AlertKind.ARRIVAL and event.phase is AlertPhase.OPENED
+            if arrival and device.state is SealState.IN_TRANSIT:
+                device.state = transition(device.seal, device.state, SealState.ARRIVED)
+                update["set"]["state"] = device.state.value
+                update["set"]["arrive_time"] = now
+                plan.seal_updates.append(
+                    UpdateOne(
+                        {"name": device.seal},
+                        {"$set": {"state": device.state.value, "update_time": now}},
+                    )
+                )
+        open_ids = [r.episode_id for r in monitor.open_episodes()]
+        open_ids += attachment.get("removal_episodes", [])
+        extra = [f"seal reported faulty: {attachment['fault']}"] if attachment.get("fault") else []
+        issues = integrity_issues(monitor.records, attachment.get("removal_issues", []))
+        issues += extra
+        update["set"].update(
+            {
+                "monitor": monitor_state(monitor),
+                "open_episodes": open_ids,
+                "integrity_issues": issues,
+                "intact": not issues,
+            }
+        )
+
+    async def _write(self, plan: _Plan) -> None:
+        if not plan.pings and not plan.attachment_updates and not plan.alerts:
+            return
+        updates = [
+            UpdateOne(
+                {"name": name, "version": u["version"]},
+                {"$set": u["set"], "$inc": {"version": 1}},
+            )
+            for name, u in plan.attachment_updates.items()
+        ]
+
+        async def work(session: AsyncClientSession) -> None:
+            if plan.pings:
+                await self._db[PINGS].insert_many(plan.pings, ordered=True, session=session)
+            if updates:
+                result = await self._db[ATTACHMENTS].bulk_write(
+                    updates, ordered=False, session=session
+                )
+                if result.matched_count != len(updates):
+                    raise StaleState()
+            if plan.seal_updates:
+                await self._db[SEALS].bulk_write(plan.seal_updates, session=session)
+            for alert in plan.alerts:
+                await self._outbox.publish(session, alert)
+
+        started = time.perf_counter()
+        try:
+            await self.transaction(work)
+        except StaleState:
+            raise
+        except Exception as exc:
+            raise _Retryable(str(exc)) from exc
+        finally:
+            self.stats["write_seconds"] += time.perf_counter() - started
+            self.stats["attachment_updates"] += len(updates)
+        for u in plan.attachment_updates.values():
+            cached: Device = u["device"]
+            if cached.attachment is not None:
+                cached.attachment["version"] = u["version"] + 1
+                cached.attachment.update(u["set"])
+
+    # ------------------------------------------------------------------ device cache
+    async def _device(self, seal: str) -> Device:
+        cached = self._devices.get(seal)
+        if cached is not None:
+            return cached
+        doc = await self._db[SEALS].find_one({"name": seal})
+        if doc is None:
+            raise NotFound(f"seal {seal} not found", "NOT_FOUND", {"name": seal})
+        state = SealState(doc["state"])
+        attachment = None
+        monitor = None
+        if doc.get("attachment"):
+            attachment = await self._db[ATTACHMENTS].find_one({"name": doc["attachment"]})
+            if attachment is not None and attachment.get("monitor") is not None:
+                monitor = await load_monitor(self._db, attachment)
+        device = Device(seal, state, attachment, monitor, await highest_seq(self._db, seal))
+        self._devices[seal] = device
+        return device
+
+    # ------------------------------------------------------------------ sweeper
+    async def sweep(self, now: float | None = None) -> int:
+        """Runs the clock-driven rules of every supervised trip; returns the events written."""
+        now = time.time() if now is None else now
+        async with self._lock:
+            plan = _Plan()
+            for device in list(self._devices.values()):
+                if device.monitor is None or device.attachment is None:
+                    continue
+                before = monitor_state(device.monitor)
+                events = device.monitor.sweep(now)
+                if events or monitor_state(device.monitor) != before:
+                    plan.touched.add(device.seal)
+                    self._apply(device, events, plan)
+            try:
+                await self._write(plan)
+            except Exception:
+                for seal in plan.touched:
+                    self._devices.pop(seal, None)
+                raise
+            if plan.alerts:
+                self._outbox.notify()
+            return len(plan.alerts)
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_seconds)
+            try:
+                await self.sweep()
+                await self._db[INSTANCES].update_one(
+                    {"_id": self._instance}, {"$set": {"heartbeat": utcnow()}}
+                )
+            except Exception:
+                log.exception("sweep failed; next one in %.1f s", self._sweep_seconds)
+
+
+class _Retryable(Exception):
+    """A transaction failed (duplicate key from another writer, transient error)."""

@@ -1,0 +1,135 @@
+"""Clock-driven alerts (sweeper) and a kill -9 of the seal service mid-trip, on a Suite of its own
+with short thresholds."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from pymongo import MongoClient
+
+from devstack.stores import Stores
+from devstack.suite import Suite
+from services.seal import sample
+from services.seal.domain.simulator import Detour, Scenario
+from tests.seal import transit as t
+from tests.support.stack import auth
+
+FAST = {
+    "SEAL_SWEEP_SECONDS": "0.3",
+    "SEAL_RULE_SIGNAL_LOST_S": "2",
+}
+
+
+@pytest.fixture(scope="module")
+def own(stack_root: Path, stores: Stores) -> Iterator[Suite]:
+    suite = Suite(
+        stack_root / f"seal-own-{uuid.uuid4().hex[:6]}", stores, f"x{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        suite.start("seal", FAST)
+        yield suite
+    finally:
+        suite.stop()
+
+
+def stub_of(suite: Suite) -> seal_pb2_grpc.SealServiceStub:
+    """A stub on a channel of its own that reconnects quickly after the restart."""
+    channel = grpc.insecure_channel(
+        suite.services["seal"].address,
+        options=[
+            ("grpc.use_local_subchannel_pool", 1),
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 500),
+        ],
+    )
+    return seal_pb2_grpc.SealServiceStub(channel)
+
+
+def test_silence_opens_signal_lost_and_the_next_ping_closes_it(
+    own: Suite, mongo: MongoClient[dict[str, Any]]
+) -> None:
+    stub = stub_of(own)
+    places = t.create_places(stub, own)
+    tr = t.start(stub, own, places)
+    rows = t.rows(tr)
+    t.send(stub, own, tr.seal, [rows[:10]])
+    t.wait_for(
+        lambda: ("OPENED", "SEAL_SIGNAL_LOST") in t.alerts(mongo, own, tr.seal), "signal lost"
+    )
+    t.send(stub, own, tr.seal, [rows[10:12]])
+    found = t.alerts(mongo, own, tr.seal)
+    assert found[-1] == ("CLOSED", "SEAL_SIGNAL_LOST")
+    assert found.count(("OPENED", "SEAL_SIGNAL_LOST")) == 1
+
+
+def test_overdue_then_arrival_closes_it(own: Suite, mongo: MongoClient[dict[str, Any]]) -> None:
+    stub = stub_of(own)
+    places = t.create_places(stub, own)
+    tr = t.start(stub, own, places, deadline_s=3.0)
+    t.wait_for(lambda: ("OPENED", "SEAL_OVERDUE") in t.alerts(mongo, own, tr.seal), "overdue")
+    t.send(stub, own, tr.seal, t.uploads(t.rows(tr)))
+    found = t.alerts(mongo, own, tr.seal)
+    assert ("OPENED", "SEAL_ARRIVAL") in found and ("CLOSED", "SEAL_OVERDUE") in found
+    assert found.count(("OPENED", "SEAL_OVERDUE")) == 1
+
+
+def test_kill_9_mid_trip_loses_no_acknowledged_ping_and_no_state(
+    own: Suite, mongo: MongoClient[dict[str, Any]]
+) -> None:
+    stub = stub_of(own)
+    places = t.create_places(stub, own)
+    tr = t.start(stub, own, places)
+    rows = t.rows(tr, Scenario(detours=(Detour(30_000, 36_000, 800.0),)))
+    t.send(stub, own, tr.seal, t.uploads(rows[:125]))  # deviation under way
+    assert t.alerts(mongo, own, tr.seal)[-1] == ("OPENED", "SEAL_CORRIDOR_DEVIATION")
+
+    # a gateway streams one ping per request; the service is killed while it streams
+    rest = rows[125:]
+    requests = sample.requests(tr.seal, [[r] for r in rest])
+    acks: list[seal_pb2.StreamPingsResponse] = []
+    failed: list[grpc.RpcError] = []
+
+    def paced() -> Iterator[seal_pb2.StreamPingsRequest]:
+        for request in requests:
+            time.sleep(0.02)
+            yield request
+
+    def stream() -> None:
+        device = auth(own.token("gw", "device"))
+        try:
+            for ack in stub.StreamPings(paced(), metadata=device, timeout=60):
+                acks.append(ack)
+        except grpc.RpcError as exc:
+            failed.append(exc)
+
+    sender = threading.Thread(target=stream)
+    sender.start()
+    t.wait_for(lambda: len(acks) >= 30 or not sender.is_alive(), "acks before the kill")
+    killed = own.services["seal"].process
+    killed.kill()  # SIGKILL, as a crash
+    killed.stop()  # reaps it and closes its log
+    sender.join(30)
+    assert failed and 30 <= len(acks) < len(requests), (failed, len(acks), len(requests))
+    acknowledged = {rest[i]["seq"] for i in range(acks[-1].acknowledged_requests)}
+    stored = set(t.stored_seqs(mongo, own, tr.seal))
+    assert acknowledged <= stored  # nothing acknowledged was lost
+
+    own.start("seal", FAST)
+    stub = stub_of(own)
+    # the gateway resends everything it has no ack for (here: all of the rest)
+    unacked = [[r] for r in rest[acks[-1].acknowledged_requests :]]
+    t.send(stub, own, tr.seal, unacked)
+    assert t.stored_seqs(mongo, own, tr.seal) == sorted(r["seq"] for r in rows)
+    found = t.alerts(mongo, own, tr.seal)
+    assert found.count(("OPENED", "SEAL_CORRIDOR_DEVIATION")) == 1
+    assert found.count(("CLOSED", "SEAL_CORRIDOR_DEVIATION")) == 1
+    assert ("OPENED", "SEAL_ARRIVAL") in found
+    assert t.status(stub, own, tr.container).arrived

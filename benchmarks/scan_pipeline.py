@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2048)
     ap.add_argument("--cols", type=int, default=6000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-storage", action="store_true", help="skip timing the S3 writes")
     a = ap.parse_args()
     threads = numba.get_num_threads()
     t = time.perf_counter()
@@ -169,7 +170,50 @@ def main() -> None:
     print(f"  plus painting a full int32 label image: {t_paint * 1e3:.1f} ms "
           f"({with_paint:.0f} MP/s/core if both were painted)")  # fmt: skip
     print(f"findings: {[f.rule.value for f in res.findings]}; risk {res.risk:.2f}")
+    if not a.no_storage:
+        storage_times(both.tobytes(), png, a.repeat)
     print(f"load average after: {load_average()}")
+
+
+def storage_times(raw: bytes, png: bytes, repeat: int) -> None:
+    """Storing the raw planes and the rendering in the S3 store the service uses (the embedded
+    SeaweedFS, or the one named by S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY), through the same
+    ObjectStore code: timed apart from the analysis."""
+    import asyncio
+    import tempfile
+
+    from devstack.stores import start_s3
+    from services.platform.objects import ObjectStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        process = None
+        endpoint = os.environ.get("S3_ENDPOINT", "")
+        access, secret = os.environ.get("S3_ACCESS_KEY", ""), os.environ.get("S3_SECRET_KEY", "")
+        if not endpoint:
+            process, endpoint, access, secret = start_s3(Path(tmp) / "s3", Path(tmp) / "logs")
+        store = ObjectStore(endpoint, access, secret, "bench-scans")
+        try:
+
+            async def run() -> tuple[float, float]:
+                await store.ensure_bucket()
+                t_raw = t_img = float("inf")
+                for i in range(max(1, repeat // 2)):
+                    t = time.perf_counter()
+                    await store.put(f"raw/{i}.bin", raw, "application/octet-stream")
+                    t_raw = min(t_raw, time.perf_counter() - t)
+                    t = time.perf_counter()
+                    await store.put(f"rendered/{i}.png", png, "image/png")
+                    t_img = min(t_img, time.perf_counter() - t)
+                return t_raw, t_img
+
+            t_raw, t_img = asyncio.run(run())
+        finally:
+            store.close()
+            if process is not None:
+                process.stop()
+    print(f"storage (S3 at {endpoint}, separate from the analysis): raw planes "
+          f"{len(raw) / 1e6:.0f} MB in {t_raw * 1e3:.0f} ms ({len(raw) / t_raw / 1e6:.0f} MB/s); "
+          f"false-colour PNG {len(png) / 1e6:.1f} MB in {t_img * 1e3:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def summary(label: str, seconds: list[float]) -> tuple[float, float]:
 
 def rest_vs_grpc(suite: Suite, gateway: str, requests: int) -> None:
     token = suite.token("bench-officer", "officer")
-    metadata = [("authorization", f"Bearer {token}")]
+    metadata: tuple[tuple[str, str | bytes], ...] = (("authorization", f"Bearer {token}"),)
     seal_id = f"BENCH-{uuid.uuid4().hex[:6]}"
     with grpc.insecure_channel(suite.services["seal"].address) as channel:
         stub = seal_pb2_grpc.SealServiceStub(channel)

@@ -11,6 +11,7 @@ from services.platform.config import (
     existing_file,
     listen_address,
     positive_float,
+    positive_int,
     read,
 )
 
@@ -24,6 +25,9 @@ class GatewayConfig:
     auth: AuthConfig
     call_timeout_seconds: float
     log_level: str
+    rate_per_second: float
+    burst: int
+    dossier_timeout_seconds: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
@@ -39,4 +43,9 @@ class GatewayConfig:
             ),
             call_timeout_seconds=read(env, "CALL_TIMEOUT_SECONDS", positive_float, 5.0),
             log_level=read(env, "LOG_LEVEL", str.upper, "INFO"),
+            rate_per_second=read(env, "GATEWAY_RATE_PER_SECOND", positive_float, 50.0),
+            burst=read(env, "GATEWAY_BURST", positive_int, 100),
+            dossier_timeout_seconds=read(
+                env, "GATEWAY_DOSSIER_TIMEOUT_SECONDS", positive_float, 2.0
+            ),
         )

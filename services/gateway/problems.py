@@ -26,6 +26,42 @@ HTTP_STATUS = {
 }
 
 
+class Problem(Exception):
+    """An HTTP problem raised by the gateway itself (authentication, roles, rate limit, input)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def response(self) -> JSONResponse:
+        found = problem(self.status, self.title, self.detail, **self.extra)
+        found.headers.update(self.headers)
+        return found
+
+
+def invalid(field: str, description: str) -> Problem:
+    """400 naming the field at fault, shaped like the services' BadRequest mapping."""
+    return Problem(
+        400,
+        "Invalid argument",
+        f"{field}: {description}",
+        reason="INVALID_ARGUMENT",
+        grpc_status="INVALID_ARGUMENT",
+        errors=[{"field": field, "description": description}],
+    )
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")

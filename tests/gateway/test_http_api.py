@@ -62,10 +62,32 @@ def test_readiness_reports_every_service(http: httpx.Client) -> None:
 
 def test_openapi_lists_the_routes(http: httpx.Client) -> None:
     paths = http.get("/openapi.json").json()["paths"]
-    assert {"/v1/seals", "/v1/seals/{resource_id}", "/v1/scanners", "/v1/rooms"} <= set(paths)
+    assert {
+        "/v1/seals",
+        "/v1/seals/{seal_id}",
+        "/v1/scanners",
+        "/v1/rooms",
+        "/v1/containers/{number}",
+        "/v1/rooms/{room_id}/alarms/{alarm_id}:acknowledge",
+        "/v1/alerts:stream",
+    } <= set(paths)
 
 
 def test_grpc_error_mapping_covers_unavailable() -> None:
     from services.gateway.problems import HTTP_STATUS
 
     assert HTTP_STATUS[grpc.StatusCode.UNAVAILABLE] == 503
+
+
+def test_console_is_served_with_a_strict_content_policy(http: httpx.Client) -> None:
+    assert http.get("/console").headers["location"] == "/console/"
+    page = http.get("/console/")
+    assert page.status_code == 200 and "console.js" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert page.headers["referrer-policy"] == "no-referrer"
+    script = http.get("/console/console.js")
+    assert script.status_code == 200 and "fetch(" in script.text
+    own = script.text.replace('"http://www.w3.org/2000/svg"', "")  # a namespace, not a fetch
+    for text in (own, page.text, http.get("/console/console.css").text):
+        assert "http://" not in text and "https://" not in text  # nothing loaded from elsewhere

@@ -1,0 +1,87 @@
+"""What every route needs: configuration, the service stubs, security; and the two conversions
+between HTTP JSON and protobuf messages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Body, Query, Response
+from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
+from google.protobuf.message import Message
+
+from services.gateway.backends import Backends, forwarded
+from services.gateway.config import GatewayConfig
+from services.gateway.problems import invalid
+from services.gateway.security import Security
+from services.platform.auth import EVERYONE, Principal, Role
+
+M = TypeVar("M", bound=Message)
+
+# Who may do what through the gateway. Each service checks again with its own policy; these
+# mirror the roles named in the protos so that a refusal costs no backend call.
+ANYONE = EVERYONE
+WATCHERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE})
+ROOM_WRITERS = frozenset({Role.OFFICER, Role.SUPERVISOR})
+GATE_OPERATORS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.SERVICE})
+SUPERVISORS = frozenset({Role.SUPERVISOR})
+DOSSIER_READERS = frozenset({Role.OFFICER, Role.ANALYST, Role.SUPERVISOR, Role.AUDITOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    config: GatewayConfig
+    backends: Backends
+    security: Security
+
+    def caller(self, roles: Iterable[Role]) -> Any:
+        return self.security.allow(roles)
+
+    async def call(self, method: Any, request: Message, who: Principal) -> Any:
+        """One unary call with the caller's token and the configured deadline."""
+        return await method(
+            request, metadata=forwarded(who), timeout=self.config.call_timeout_seconds
+        )
+
+
+def as_dict(message: Message) -> dict[str, Any]:
+    return MessageToDict(message, preserving_proto_field_name=True)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    """JSON bytes straight to the response (no validation pass over a dict we built)."""
+    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(raw, status_code=status, media_type="application/json")
+
+
+def message_response(message: Message, status: int = 200) -> Response:
+    return json_response(as_dict(message), status)
+
+
+_UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)"')
+_BAD_FIELD = re.compile(r"Failed to parse (\w+) field")
+
+
+def parse_body(body: Any, message: M, field: str) -> M:
+    """Fills ``message`` from a JSON object in the proto's JSON form; 400 naming the field."""
+    if not isinstance(body, dict):
+        raise invalid(field, "must be a JSON object")
+    try:
+        ParseDict(body, message)
+    except ParseError as exc:
+        text = str(exc)
+        found = _UNKNOWN_FIELD.search(text) or _BAD_FIELD.search(text)
+        raise invalid(f"{field}.{found.group(1)}" if found else field, text) from exc
+    return message
+
+
+JsonBody = Annotated[dict[str, Any], Body(description="the resource in its proto JSON form")]
+PageSize = Annotated[
+    int, Query(description="AIP-158: 0 = the default (50); above 1000 is coerced; negative is 400")
+]
+PageToken = Annotated[
+    str, Query(description="AIP-158: `next_page_token` of the previous page; empty for the first")
+]

@@ -22,6 +22,7 @@ from services.camera.settings import CameraSettings
 from services.camera.sites import NewSite, register
 from services.camera.watchlist_store import NewEntry, entry_document
 from services.platform.auth import EVERYONE, Role
+from services.platform.enums import enum_name
 from services.platform.errors import InvalidArgument, NotFound
 from services.platform.guard import AccessPolicy, current_principal
 from services.platform.mongo import Document
@@ -113,7 +114,7 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
             NewSite(
                 site_id=request.site_id,
                 display_name=s.display_name,
-                kind=camera_pb2.SiteKind.Name(s.kind).removeprefix("SITE_KIND_"),
+                kind=enum_name(camera_pb2.SiteKind, s.kind, "site.kind", "SITE_KIND_"),
                 latitude=s.location.latitude,
                 longitude=s.location.longitude,
                 has_location=s.HasField("location"),

@@ -14,6 +14,7 @@ from services.dutylog.chain_store import checkpoint_from_doc
 from services.dutylog.domain.chain import SealedEntry
 from services.dutylog.domain.entries import Department, Officer, References
 from services.dutylog.domain.errors import DomainValidationError
+from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, collect
 from services.platform.mongo import Document
 
@@ -67,7 +68,9 @@ def officer_from_proto(msg: pb.Officer, prefix: str) -> Officer:
     if msg.department == pb.DEPARTMENT_UNSPECIFIED:
         problems.append(FieldViolation(f"{prefix}.department", "is required"))
     collect(problems)
-    department = Department(pb.Department.Name(msg.department).removeprefix("DEPARTMENT_"))
+    department = Department(
+        enum_name(pb.Department, msg.department, f"{prefix}.department", "DEPARTMENT_")
+    )
     with fields_of(prefix):
         return Officer(msg.subject, msg.display_name, department)
 

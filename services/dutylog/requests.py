@@ -13,6 +13,7 @@ from services.dutylog import convert
 from services.dutylog.domain.entries import EntryKind
 from services.dutylog.domain.errors import DomainValidationError
 from services.dutylog.log_ops import NewEntry, Upload
+from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, InvalidArgument, collect
 from services.platform.names import ID_RULE, parse_name
 
@@ -86,7 +87,7 @@ def new_entry(room: str, entry: pb.Entry) -> NewEntry:
     if entry.kind == pb.ENTRY_KIND_UNSPECIFIED:
         problems.append(FieldViolation("entry.kind", "is required"))
     else:
-        kind = EntryKind(pb.EntryKind.Name(entry.kind).removeprefix("ENTRY_KIND_"))
+        kind = EntryKind(enum_name(pb.EntryKind, entry.kind, "entry.kind", "ENTRY_KIND_"))
         if kind not in _PEOPLE_KINDS:
             problems.append(
                 FieldViolation(

@@ -29,6 +29,7 @@ from services.dutylog.shift_ops import ShiftOps
 from services.dutylog.store import ALARMS, DIRECTIVES, HANDOVERS, SHIFTS
 from services.dutylog.verification import export_shift, verify_room
 from services.platform.auth import Role
+from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, InvalidArgument, NotFound, collect
 from services.platform.guard import AccessPolicy, current_principal
 from services.platform.mongo import Document, find_page
@@ -224,7 +225,7 @@ class DutyLogServicer(dutylog_pb2_grpc.DutyLogServiceServicer):
         page = page_request(request.page_size, request.page_token, fingerprint)
         query: Document = {"room": room, "seq": {"$gt": seq_after(page.after)}}
         if request.kind:
-            query["kind"] = pb.EntryKind.Name(request.kind).removeprefix("ENTRY_KIND_")
+            query["kind"] = enum_name(pb.EntryKind, request.kind, "kind", "ENTRY_KIND_")
         cursor = self._chain.entries.find(query).sort("seq", 1).limit(page.size + 1)
         docs = await cursor.to_list()
         token = ""

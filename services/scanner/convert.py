@@ -9,6 +9,7 @@ from customs.common.v1 import container_pb2
 from customs.scanner.v1 import scanner_pb2 as pb
 from google.protobuf import timestamp_pb2
 
+from services.platform.enums import enum_name
 from services.scanner.domain.workflow import Decision, ScanState
 
 
@@ -146,7 +147,7 @@ def scan_state(value: pb.ScanState.ValueType) -> ScanState | None:
     """The domain state of a proto filter value (None for UNSPECIFIED)."""
     if value == pb.SCAN_STATE_UNSPECIFIED:
         return None
-    return ScanState(pb.ScanState.Name(value).removeprefix("SCAN_STATE_"))
+    return ScanState(enum_name(pb.ScanState, value, "state", "SCAN_STATE_"))
 
 
 def decision(value: pb.Decision.ValueType) -> Decision | None:

@@ -17,6 +17,7 @@ import numpy as np
 from customs.scanner.v1 import scanner_pb2
 
 from services.platform import iso6346
+from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, collect
 from services.platform.names import parse_name
 from services.scanner.domain import Declaration, GoodsCategory, GoodsLine, ScannerGeometry
@@ -78,7 +79,9 @@ def _declaration(
         if g.category == scanner_pb2.GOODS_CATEGORY_UNSPECIFIED:
             problems.append(FieldViolation(f"{f}.goods[{i}].category", "is required"))
             continue
-        name = scanner_pb2.GoodsCategory.Name(g.category).removeprefix("GOODS_CATEGORY_")
+        name = enum_name(
+            scanner_pb2.GoodsCategory, g.category, f"{f}.goods[{i}].category", "GOODS_CATEGORY_"
+        )
         lines.append(GoodsLine(g.hs_code, g.description.strip(), GoodsCategory[name]))
     doc = {
         "reference": d.reference.strip(),

@@ -9,6 +9,7 @@ import grpc
 from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
 
 from services.platform.auth import EVERYONE, Role
+from services.platform.enums import enum_name
 from services.platform.errors import InvalidArgument
 from services.platform.guard import AccessPolicy, current_principal
 from services.platform.names import parse_name
@@ -109,7 +110,7 @@ class ScannerServicer(scanner_pb2_grpc.ScannerServiceServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> scanner_pb2.CreateScannerResponse:
         s = request.scanner
-        kind = scanner_pb2.ScannerKind.Name(s.kind).removeprefix("SCANNER_KIND_")
+        kind = enum_name(scanner_pb2.ScannerKind, s.kind, "scanner.kind", "SCANNER_KIND_")
         reg = register(
             NewScanner(
                 scanner_id=request.scanner_id,

@@ -13,6 +13,7 @@ import grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 
 from services.platform.auth import EVERYONE, Role
+from services.platform.enums import enum_name
 from services.platform.errors import InvalidArgument, NotFound
 from services.platform.guard import AccessPolicy, current_principal
 from services.platform.mongo import find_page
@@ -328,7 +329,7 @@ class SealServicer(seal_pb2_grpc.SealServiceServicer):
     ) -> seal_pb2.ListAttachmentsResponse:
         query: dict[str, Any] = {}
         if request.state:
-            query["state"] = seal_pb2.SealState.Name(request.state).removeprefix("SEAL_STATE_")
+            query["state"] = enum_name(seal_pb2.SealState, request.state, "state", "SEAL_STATE_")
         if request.origin:
             parse_name("origin", request.origin, "sites")
             query["origin"] = request.origin

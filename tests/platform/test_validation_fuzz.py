@@ -24,7 +24,7 @@ from devstack.stores import Stores
 from devstack.suite import DOMAIN_SERVICES, Suite
 from tests.platform.test_access_matrix import methods
 
-EXAMPLES = 12
+EXAMPLES = 20
 _SAMPLES = ["", "CSQU3054383", "CSQU3054384", "sites/cat-lai", "seals/SL-1", "rooms/national",
             "scanners/CL-01", "x" * 300, "../../etc", "名", " "]  # fmt: skip
 _INT_RANGES = {

@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
 Customs supervision suite is running. Press Ctrl-C to stop everything.
 
   gateway (HTTP/JSON)   {gateway.address}      OpenAPI: {gateway.address}/openapi.json
-                        readiness: {gateway.address}/readyz""")
+                        readiness: {gateway.address}/readyz
+  monitoring console    {gateway.address}/console/?token={supervisor}""")
         for name in DOMAIN_SERVICES:
             print(f"  {name:<21} {suite.services[name].address}   (gRPC, reflection on)")
         print(f"""

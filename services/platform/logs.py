@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -11,6 +12,8 @@ from opentelemetry import trace
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _SECRET_KEYS = ("token", "secret", "password", "authorization", "key")
+#: Bearer tokens (JWTs) wherever they appear in a message, e.g. a URL's query in an access log.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,7 +27,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self._service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _JWT.sub("[redacted-token]", record.getMessage()),
         }
         context = trace.get_current_span().get_span_context()
         if context.is_valid:
@@ -35,7 +38,7 @@ class JsonFormatter(logging.Formatter):
                 hidden = any(word in key.lower() for word in _SECRET_KEYS)
                 entry[key] = "[redacted]" if hidden else value
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = _JWT.sub("[redacted-token]", self.formatException(record.exc_info))
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 

@@ -119,3 +119,14 @@ def test_json_log_lines_carry_trace_ids_and_hide_secrets() -> None:
     assert line["message"] == "hello world"
     assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert line["service_token"] == "[redacted]"
+    token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl"
+    access = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s"',
+        ("1.2.3.4", "GET", f"/console/?token={token}"),
+        None,
+    )
+    assert token not in formatter.format(access)

@@ -14,7 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.suite import Suite
 
-ROOM = "rooms/national"
+ROOM = "rooms/hcm"
 LAN = pb.Officer(
     subject="officer:lan", display_name="Nguyễn Thị Lan", department=pb.DEPARTMENT_ANTI_SMUGGLING
 )
@@ -35,6 +35,27 @@ def _due(hours: float) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=hours))
     return stamp
+
+
+def prepare(suite: Suite) -> None:
+    """Creates the HCMC room before the other services' demo data, so that their alerts at
+    Cát Lái and Mộc Bài are captured into this room (its shifts see them)."""
+    stub = dutylog_pb2_grpc.DutyLogServiceStub(
+        grpc.insecure_channel(suite.services["dutylog"].address)
+    )
+    supervisor = (("authorization", f"Bearer {suite.token('demo-supervisor', 'supervisor')}"),)
+    stub.CreateRoom(
+        api.CreateRoomRequest(
+            room_id="hcm",
+            room=api.Room(
+                display_name="Hồ Chí Minh City customs monitoring room",
+                sites=["sites/cat-lai", "sites/moc-bai", "sites/tan-son-nhat"],
+                time_zone="Asia/Ho_Chi_Minh",
+            ),
+        ),
+        metadata=supervisor,
+        timeout=10,
+    )
 
 
 def load(suite: Suite) -> list[str]:
@@ -58,18 +79,6 @@ def load(suite: Suite) -> list[str]:
         return created
 
     supervisor = (("authorization", f"Bearer {suite.token('demo-supervisor', 'supervisor')}"),)
-    stub.CreateRoom(
-        api.CreateRoomRequest(
-            room_id="hcm",
-            room=api.Room(
-                display_name="Hồ Chí Minh City customs monitoring room",
-                sites=["sites/cat-lai", "sites/moc-bai", "sites/tan-son-nhat"],
-                time_zone="Asia/Ho_Chi_Minh",
-            ),
-        ),
-        metadata=supervisor,
-        timeout=10,
-    )
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     night = stub.OpenShift(
         api.OpenShiftRequest(
@@ -145,5 +154,6 @@ def load(suite: Suite) -> list[str]:
         f"dutylog: {ROOM} shift {night.name.rsplit('/', 1)[1]} handed over "
         f"({len(handover.open_alarms)} open alarms, {len(handover.open_directives)} open "
         f"directives carried over) to open shift {day_shift.name.rsplit('/', 1)[1]}; "
-        f"{len(alarms)} captured alarms so far; room rooms/hcm supervises Cát Lái and Mộc Bài",
+        f"{len(alarms)} captured alarms so far (the room supervises Cát Lái and Mộc Bài; "
+        "alerts with no site go to rooms/national)",
     ]

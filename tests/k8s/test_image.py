@@ -36,6 +36,7 @@ def _pins(path: Path) -> dict[str, str]:
 RUNTIME = _pins(REPO / "requirements-runtime.txt")
 ALL = _pins(REPO / "requirements.txt")
 CONSTRAINTS = _pins(K8S / "image" / "constraints-runtime.txt")
+LOCK = _pins(REPO / "constraints.txt")
 
 
 def test_runtime_requirements_are_pins_of_requirements_txt() -> None:
@@ -83,6 +84,26 @@ def test_transitive_pins_match_the_tested_environment() -> None:
     assert not set(CONSTRAINTS) & set(RUNTIME)
     for name, version in CONSTRAINTS.items():
         assert importlib.metadata.version(name) == version, name
+
+
+def test_image_constraints_are_the_lock_of_the_tested_environment() -> None:
+    for name, version in CONSTRAINTS.items():
+        assert LOCK.get(name) == version, f"{name}=={version} differs from constraints.txt"
+
+
+def test_lock_pins_every_installed_distribution() -> None:
+    """constraints.txt (with requirements.txt) pins the whole test environment, so a fresh
+    .venv resolves what was tested; scripts/lock rewrites it."""
+    assert not set(LOCK) & set(ALL)
+    unpinned = {}
+    for dist in importlib.metadata.distributions():
+        name = _normal(dist.metadata["Name"])
+        if name in {"pip", "setuptools", "wheel"}:
+            continue
+        pinned = ALL.get(name) or LOCK.get(name)
+        if pinned != dist.version:
+            unpinned[name] = (dist.version, pinned)
+    assert unpinned == {}, f"installed (version, pinned): {unpinned}; run scripts/lock"
 
 
 def test_transitive_pins_are_complete() -> None:

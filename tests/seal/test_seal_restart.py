@@ -3,8 +3,6 @@ with short thresholds."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +10,13 @@ from typing import Any
 
 import grpc
 import pytest
-from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from customs.seal.v1 import seal_pb2_grpc
 from pymongo import MongoClient
 
 from devstack.stores import Stores
 from devstack.suite import Suite
-from services.seal import sample
 from services.seal.domain.simulator import Detour, Scenario
 from tests.seal import transit as t
-from tests.support.stack import auth
 
 FAST = {
     "SEAL_SWEEP_SECONDS": "0.3",
@@ -93,39 +89,25 @@ def test_kill_9_mid_trip_loses_no_acknowledged_ping_and_no_state(
 
     # a gateway streams one ping per request; the service is killed while it streams
     rest = rows[125:]
-    requests = sample.requests(tr.seal, [[r] for r in rest])
-    acks: list[seal_pb2.StreamPingsResponse] = []
-    failed: list[grpc.RpcError] = []
-
-    def paced() -> Iterator[seal_pb2.StreamPingsRequest]:
-        for request in requests:
-            time.sleep(0.02)
-            yield request
-
-    def stream() -> None:
-        device = auth(own.token("gw", "device"))
-        try:
-            for ack in stub.StreamPings(paced(), metadata=device, timeout=60):
-                acks.append(ack)
-        except grpc.RpcError as exc:
-            failed.append(exc)
-
-    sender = threading.Thread(target=stream)
-    sender.start()
-    t.wait_for(lambda: len(acks) >= 30 or not sender.is_alive(), "acks before the kill")
+    gateway = t.PacedPings(stub, own.token("gw", "device"), tr.seal, rest, timeout=60)
+    gateway.wait_for_acks(30)
     killed = own.services["seal"].process
     killed.kill()  # SIGKILL, as a crash
     killed.stop()  # reaps it and closes its log
-    sender.join(30)
-    assert failed and 30 <= len(acks) < len(requests), (failed, len(acks), len(requests))
-    acknowledged = {rest[i]["seq"] for i in range(acks[-1].acknowledged_requests)}
+    gateway.thread.join(30)
+    assert gateway.failed and 30 <= len(gateway.acks) < len(rest), (
+        gateway.failed,
+        len(gateway.acks),
+        len(rest),
+    )
+    acknowledged = {rest[i]["seq"] for i in range(gateway.acknowledged)}
     stored = set(t.stored_seqs(mongo, own, tr.seal))
     assert acknowledged <= stored  # nothing acknowledged was lost
 
     own.start("seal", FAST)
     stub = stub_of(own)
     # the gateway resends everything it has no ack for (here: all of the rest)
-    unacked = [[r] for r in rest[acks[-1].acknowledged_requests :]]
+    unacked = [[r] for r in rest[gateway.acknowledged :]]
     t.send(stub, own, tr.seal, unacked)
     assert t.stored_seqs(mongo, own, tr.seal) == sorted(r["seq"] for r in rows)
     found = t.alerts(mongo, own, tr.seal)

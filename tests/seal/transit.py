@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,9 +29,9 @@ from services.seal.domain.simulator import (
     simulate,
 )
 from services.seal.domain.trip import Trip
-from tests.support.stack import auth, database
+from tests.support.stack import auth, database, wait_for
 
-__all__ = ["CAT_LAI", "MOC_BAI", "LatLon", "sample"]
+__all__ = ["CAT_LAI", "MOC_BAI", "LatLon", "sample", "wait_for"]
 
 
 @dataclass(frozen=True)
@@ -175,15 +176,50 @@ def remove(
     )
 
 
-def wait_for(predicate: Any, what: str, within: float = 30.0) -> None:
-    """Polls ``predicate`` (waiting for background work, not measuring speed)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not seen within {within:.0f} s")
-
-
 def channel_of(suite: Suite) -> grpc.Channel:
     return grpc.insecure_channel(suite.services["seal"].address)
+
+
+class PacedPings:
+    """A device gateway streaming one ping per request, 20 ms apart, in a thread of its own;
+    ``acks`` and ``failed`` fill in as the stream goes."""
+
+    def __init__(
+        self,
+        stub: seal_pb2_grpc.SealServiceStub,
+        token: str,
+        seal: str,
+        rows: Sequence[dict[str, Any]],
+        timeout: float,
+    ) -> None:
+        self.requests = sample.requests(seal, [[r] for r in rows])
+        self.acks: list[seal_pb2.StreamPingsResponse] = []
+        self.failed: list[grpc.RpcError] = []
+        self.sent = threading.Event()
+        self._stub, self._token, self._timeout = stub, token, timeout
+        self.thread = threading.Thread(target=self._stream)
+        self.thread.start()
+
+    def _paced(self) -> Iterator[seal_pb2.StreamPingsRequest]:
+        for request in self.requests:
+            time.sleep(0.02)
+            yield request
+        self.sent.set()
+
+    def _stream(self) -> None:
+        try:
+            for ack in self._stub.StreamPings(
+                self._paced(), metadata=auth(self._token), timeout=self._timeout
+            ):
+                self.acks.append(ack)
+        except grpc.RpcError as exc:
+            self.failed.append(exc)
+
+    def wait_for_acks(self, count: int) -> None:
+        wait_for(lambda: len(self.acks) >= count or not self.thread.is_alive(), "acks")
+        assert self.thread.is_alive() and not self.sent.is_set(), "the stream ended too soon"
+
+    @property
+    def acknowledged(self) -> int:
+        """How many requests the service has acknowledged as durable."""
+        return self.acks[-1].acknowledged_requests if self.acks else 0

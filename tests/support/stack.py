@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,3 +67,13 @@ def health(suite: Suite, service: str) -> int | None:
     from devstack.suite import health_status
 
     return health_status(suite.services[service].address)
+
+
+def wait_for(predicate: Callable[[], bool], what: str, within: float = 60.0) -> None:
+    """Polls ``predicate`` (a bounded wait for background work, not a timing assertion)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not seen within {within:.0f} s")

@@ -107,15 +107,23 @@ def stop_all(processes: list[Process], timeout: float = 15.0) -> None:
 def wait_until(
     ready: Callable[[], bool], timeout: float, what: str, process: Process | None = None
 ) -> None:
-    """Polls ``ready`` until true; raises with the process log tail when it never becomes true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        if process is not None and not process.alive():
-            raise RuntimeError(
-                f"{what}: process exited with {process.popen.returncode}\n{process.tail()}"
-            )
-        time.sleep(0.1)
-    tail = process.tail() if process else ""
-    raise TimeoutError(f"{what}: not ready after {timeout:.0f}s\n{tail}")
+    """Polls ``ready`` until true; raises with the process log tail when it never becomes true.
+
+    A ``process`` that never became ready (or whose wait was interrupted) is stopped, so that a
+    failed start leaves nothing running."""
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready():
+                return
+            if process is not None and not process.alive():
+                raise RuntimeError(
+                    f"{what}: process exited with {process.popen.returncode}\n{process.tail()}"
+                )
+            time.sleep(0.1)
+        tail = process.tail() if process else ""
+        raise TimeoutError(f"{what}: not ready after {timeout:.0f}s\n{tail}")
+    except BaseException:
+        if process is not None:
+            process.stop()
+        raise

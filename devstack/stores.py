@@ -61,47 +61,24 @@ class Stores:
         stop_all(list(self.processes.values()))
 
 
-def start_mongo(data: Path, logs: Path) -> tuple[Process, str]:
-    port = free_port()
+def start_mongo(data: Path, logs: Path, port: int | None = None) -> tuple[Process, str]:
+    """SecantusDB on ``port`` (a free one when None) with its data under ``data``.
+
+    ``--sync-on-commit`` makes every acknowledged commit durable: without it a kill -9 loses the
+    last acknowledged writes whatever the client asks for (docs/reliability.md, finding 1)."""
+    port = port or free_port()
     data.mkdir(parents=True, exist_ok=True)
     process = Process(
         "secantusdb",
         [
             _tool("secantusd-py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(data),
-            "--log-level",
-            "WARNING",
+            *("--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)),
+            *("--log-level", "WARNING", "--sync-on-commit"),
         ],
         logs / "secantusdb.log",
     )
     wait_until(lambda: port_open(port), 60, "secantusdb", process)
     return process, f"mongodb://127.0.0.1:{port}/?directConnection=true"
-
-
-def start_mongo_on(port: int, data: Path, logs: Path) -> Process:
-    """Starts SecantusDB again on a known port (after a crash test killed it)."""
-    process = Process(
-        "secantusdb",
-        [
-            _tool("secantusd-py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(data),
-            "--log-level",
-            "WARNING",
-        ],
-        logs / "secantusdb.log",
-    )
-    wait_until(lambda: port_open(port), 60, "secantusdb", process)
-    return process
 
 
 def _s3_ready(endpoint: str) -> bool:
@@ -181,17 +158,20 @@ def start_stores(root: Path, env: Mapping[str, str] | None = None) -> Stores:
     env = os.environ if env is None else env
     processes: dict[str, Process] = {}
     logs = root / "logs"
-    uri = env.get("MONGODB_URI", "").strip()
-    if not uri:
-        processes["mongodb"], uri = start_mongo(root / "mongodb", logs)
     endpoint = env.get("S3_ENDPOINT", "").strip()
-    if endpoint:
-        access = env.get("S3_ACCESS_KEY", "")
-        secret = env.get("S3_SECRET_KEY", "")
-        if not access or not secret:
-            raise ValueError("S3_ENDPOINT is set: S3_ACCESS_KEY and S3_SECRET_KEY are required")
-        secure = env.get("S3_SECURE", "false").lower() in {"1", "true", "yes", "on"}
-    else:
-        processes["s3"], endpoint, access, secret = start_s3(root / "seaweedfs", logs)
-        secure = False
+    access = env.get("S3_ACCESS_KEY", "")
+    secret = env.get("S3_SECRET_KEY", "")
+    if endpoint and (not access or not secret):
+        raise ValueError("S3_ENDPOINT is set: S3_ACCESS_KEY and S3_SECRET_KEY are required")
+    secure = env.get("S3_SECURE", "false").lower() in {"1", "true", "yes", "on"}
+    uri = env.get("MONGODB_URI", "").strip()
+    try:
+        if not uri:
+            processes["mongodb"], uri = start_mongo(root / "mongodb", logs)
+        if not endpoint:
+            processes["s3"], endpoint, access, secret = start_s3(root / "seaweedfs", logs)
+            secure = False
+    except BaseException:
+        stop_all(list(processes.values()))  # nothing is left running when a start fails
+        raise
     return Stores(uri, endpoint, access, secret, secure, processes)

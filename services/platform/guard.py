@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 from grpc_status import rpc_status
 from opentelemetry import metrics
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from services.platform.auth import Principal, Role, TokenVerifier, bearer
 from services.platform.domain_errors import DomainValidationError, IllegalTransition
@@ -30,6 +31,7 @@ from services.platform.errors import (
     PreconditionViolation,
     ServiceError,
     Unauthenticated,
+    Unavailable,
     to_status,
 )
 
@@ -112,7 +114,8 @@ class CallGuard(grpc.aio.ServerInterceptor):
 
 
 def as_service_error(error: Exception) -> ServiceError | None:
-    """The ServiceError a domain exception stands for, or None for unexpected errors."""
+    """The ServiceError a domain or storage exception stands for, or None for unexpected
+    errors. A database that cannot be reached is UNAVAILABLE, not INTERNAL."""
     if isinstance(error, ServiceError):
         return error
     if isinstance(error, DomainValidationError):
@@ -128,6 +131,15 @@ def as_service_error(error: Exception) -> ServiceError | None:
             metadata={"from_state": error.from_state, "to_state": error.to_state},
             violations=[PreconditionViolation("STATE", error.subject, error.reason)],
         )
+    if isinstance(error, ConnectionFailure) or (
+        isinstance(error, PyMongoError)
+        and (
+            error.has_error_label("TransientTransactionError")
+            or error.has_error_label("RetryableWriteError")
+        )
+    ):
+        # The database cannot be reached (or stepped down) right now: retrying is safe.
+        return Unavailable(f"database unavailable: {type(error).__name__}", "DATABASE_UNAVAILABLE")
     return None
 
 

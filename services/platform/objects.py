@@ -1,7 +1,9 @@
 """Object storage through the ``minio`` SDK (any S3 store: SeaweedFS, MinIO, AWS S3).
 
 The SDK blocks, so every call runs in a bounded thread pool off the event loop, inside a span so
-traces show storage time.
+traces show storage time. A store that cannot be reached (connection refused or reset, timeouts,
+5xx answers) raises :class:`~services.platform.errors.Unavailable`: callers see UNAVAILABLE, a
+status that tells them the call is safe to retry.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import urllib3.exceptions
 from minio import Minio
-from minio.error import S3Error
+from minio.error import S3Error, ServerError
 from opentelemetry import trace
+
+from services.platform.errors import Unavailable
 
 T = TypeVar("T")
 _tracer = trace.get_tracer("customs.objects")
@@ -64,7 +69,13 @@ class ObjectStore:
             kind=trace.SpanKind.CLIENT,
             attributes={"s3.bucket": self.bucket, "s3.key": key},
         ):
-            return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+            except (urllib3.exceptions.HTTPError, OSError, ServerError) as exc:
+                raise Unavailable(
+                    f"object store unavailable during {operation}: {type(exc).__name__}",
+                    "OBJECT_STORE_UNAVAILABLE",
+                ) from exc
 
     async def ensure_bucket(self, within_seconds: float = 30.0) -> None:
         """Creates the bucket if missing, waiting for the store to answer."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
-from devstack.suite import REPO
+from devstack.processes import free_port
+from devstack.stores import Stores
+from devstack.suite import REPO, Suite
 from services.platform.config import ConfigError, PlatformConfig
 
 BASE = {
@@ -85,3 +88,27 @@ def test_presigned_urls_use_the_public_endpoint(tmp_path: Path) -> None:
         store.close()
     assert url.startswith("https://s3.customs.example/customs-scanner/scans/x.png?")
     assert "X-Amz-Signature=" in url
+
+
+def _processes_with(marker: bytes) -> list[int]:
+    """Pids of live processes whose environment holds ``marker``."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
+def test_a_service_that_never_becomes_ready_is_not_left_running(tmp_path: Path) -> None:
+    """A start that fails (here: storage that never answers, so health stays NOT_SERVING) stops
+    the process it started: a failed run leaves nothing behind."""
+    mongo = f"mongodb://127.0.0.1:{free_port()}/?directConnection=true"
+    suite = Suite(tmp_path, Stores(mongo, "127.0.0.1:9", "a", "b"), namespace=uuid.uuid4().hex)
+    marker = f"MONGODB_DATABASE={suite.namespace}_seal".encode()
+    with pytest.raises(TimeoutError, match="service seal: not ready"):
+        suite.start("seal", timeout=8.0)
+    assert "seal" not in suite.services
+    assert _processes_with(marker) == []

@@ -1,28 +1,28 @@
 """kill -9 of the database under a live ping stream: health goes NOT_SERVING and comes back by
 itself, nothing acknowledged is lost, and re-sent pings are stored exactly once.
 
-The database runs with --sync-on-commit (durable commits, as a production MongoDB with journaled
-writes): with devstack's default SecantusDB flags a kill -9 loses the last acknowledged commits
-whatever the client asks for (docs/reliability.md, findings)."""
+The database is devstack's SecantusDB, started with --sync-on-commit as every embedded run is:
+without that flag a kill -9 loses the last acknowledged commits (docs/reliability.md, finding 1)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from customs.seal.v1 import seal_pb2_grpc
+import grpc
+from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from pymongo import MongoClient
 
-from devstack.stores import Stores
+from devstack.stores import Stores, start_mongo
 from tests.reliability.faults import (
     NOT_SERVING,
     SERVING,
     durable_stack,
     fast_channel,
-    start_durable_mongo,
     wait_for_health,
 )
 from tests.seal import transit as t
+from tests.support.stack import auth, raises_status
 
 
 def test_database_killed_mid_stream_loses_no_acknowledged_ping(
@@ -46,8 +46,16 @@ def test_database_killed_mid_stream_loses_no_acknowledged_ping(
         db_process.kill()  # SIGKILL, as a crash
         db_process.stop()  # reaps it and closes its log
         wait_for_health(seal.address, NOT_SERVING, "NOT_SERVING while the database is down")
+        # a read while it is down is refused as retryable, not as an internal error
+        with raises_status(grpc.StatusCode.UNAVAILABLE) as refused:
+            stub.GetSeal(
+                seal_pb2.GetSealRequest(name=tr.seal),
+                metadata=auth(suite.token("o", "officer")),
+                timeout=30,
+            )
+        assert refused["reason"] == "DATABASE_UNAVAILABLE"
 
-        db_process, _ = start_durable_mongo(tmp_path / "mongo", tmp_path / "logs", port)
+        db_process, _ = start_mongo(tmp_path / "mongo", tmp_path / "logs", port)
         wait_for_health(seal.address, SERVING, "SERVING again once the database is back")
         gateway.thread.join(150)
         assert not gateway.thread.is_alive(), "the stream neither ended nor failed"

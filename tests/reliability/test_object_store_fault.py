@@ -119,11 +119,9 @@ def test_upload_while_the_object_store_is_down_leaves_nothing_and_a_retry_stores
     own.s3.stop()
     try:
         wait_for_health(address, NOT_SERVING, "NOT_SERVING while the object store is down")
-        with pytest.raises(grpc.RpcError) as refused:
+        with raises_status(grpc.StatusCode.UNAVAILABLE) as refused:  # retryable, not INTERNAL
             own.upload(up)
-        # Today the answer is INTERNAL "internal error"; it should be UNAVAILABLE (retryable):
-        # see docs/reliability.md, findings. Only the refusal itself is asserted here.
-        assert refused.value.code() != grpc.StatusCode.OK
+        assert refused["reason"] == "OBJECT_STORE_UNAVAILABLE"
         assert scans.count_documents({"idempotency_key": key}) == 0
     finally:
         own.s3 = restart_s3(own.s3, own.endpoint)

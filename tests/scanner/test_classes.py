@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from services.scanner.domain.classes import DENSE_BIT, MATERIAL_MASK, classify, classify_reference
+from services.scanner.domain.calibration import calibrate_reference
+from services.scanner.domain.classes import (
+    DENSE_BIT,
+    MATERIAL_MASK,
+    ROWS_PER_BLOCK,
+    classify,
+    classify_reference,
+)
 from services.scanner.domain.errors import DomainValidationError
 from services.scanner.domain.model import Material
 from services.scanner.domain.params import MaterialCalibration
@@ -47,10 +54,68 @@ def test_empty_and_one_pixel(shape: tuple[int, int]) -> None:
     agree(np.ones(shape, np.float32), np.ones(shape, np.float32))
 
 
+def calibrated(raw: int, shape: tuple[int, int]) -> np.ndarray:
+    """A plane of attenuation as calibration makes it from raw counts ``raw`` everywhere."""
+    h = shape[0]
+    return calibrate_reference(np.full(shape, raw, np.uint16), np.full(h, 400.0), np.full(h, 5e4))
+
+
+# more rows than one kernel block, so several blocks and their borders are exercised
+EDGE_SHAPE = (2 * ROWS_PER_BLOCK + 5, 9)
+SATURATED, ALL_DARK = 65535, 400
+
+
+@pytest.mark.parametrize(
+    ("low_raw", "high_raw", "expected"),
+    [
+        (SATURATED, SATURATED, Material.BACKGROUND),
+        (ALL_DARK, ALL_DARK, Material.IMPENETRABLE | DENSE_BIT),
+        (ALL_DARK, SATURATED, Material.BACKGROUND),  # decided by the high energy
+        (SATURATED, ALL_DARK, Material.IMPENETRABLE | DENSE_BIT),
+    ],
+)
+def test_saturated_and_all_dark_planes(low_raw: int, high_raw: int, expected: int) -> None:
+    cls = agree(calibrated(low_raw, EDGE_SHAPE), calibrated(high_raw, EDGE_SHAPE))
+    assert np.all(cls == expected)
+
+
+def test_saturated_and_dark_patches_in_a_random_plane() -> None:
+    rng = np.random.default_rng(13)
+    high = (rng.random(EDGE_SHAPE) * 13).astype(np.float32)
+    low = (high * rng.uniform(0.9, 2.2, high.shape)).astype(np.float32)
+    low[:5], high[:5] = calibrated(SATURATED, (5, 9)), calibrated(SATURATED, (5, 9))
+    low[-7:], high[-7:] = calibrated(ALL_DARK, (7, 9)), calibrated(ALL_DARK, (7, 9))
+    cls = agree(low, high)
+    assert np.all(cls[:5] == Material.BACKGROUND)
+    assert np.all(cls[-7:] & MATERIAL_MASK == Material.IMPENETRABLE)
+
+
+def test_non_contiguous_planes_agree() -> None:
+    rng = np.random.default_rng(14)
+    high = (rng.random((40, 30)) * 13).astype(np.float32)
+    low = (high * rng.uniform(0.9, 2.2, high.shape)).astype(np.float32)
+    want = agree(low, high)
+    np.testing.assert_array_equal(agree(low[:, ::2], high[:, ::2]), want[:, ::2])
+    np.testing.assert_array_equal(agree(np.asfortranarray(low), np.asfortranarray(high)), want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.uint16, np.int32])
+@pytest.mark.parametrize("field", ["mu_low", "mu_high"])
+def test_other_dtypes_are_rejected_naming_the_plane(dtype: type, field: str) -> None:
+    planes = {"mu_low": np.ones((3, 4), np.float32), "mu_high": np.ones((3, 4), np.float32)}
+    planes[field] = planes[field].astype(dtype)
+    with pytest.raises(DomainValidationError) as e:
+        classify(planes["mu_low"], planes["mu_high"])
+    assert e.value.field == field and "float32" in e.value.description
+
+
 def test_mismatched_planes_name_argument() -> None:
     with pytest.raises(DomainValidationError) as e:
         classify(np.zeros((2, 2), np.float32), np.zeros((2, 3), np.float32))
     assert e.value.field == "mu_high"
+    with pytest.raises(DomainValidationError) as e:
+        classify(np.ones(4, np.float32), np.ones(4, np.float32))
+    assert e.value.field == "mu_low"
 
 
 def test_bad_table_rejected() -> None:

@@ -9,7 +9,7 @@ from services.scanner.domain.labelling import (
     paint_labels,
 )
 from services.scanner.domain.model import Bounds
-from services.scanner.domain.regions import region_table, region_table_reference
+from services.scanner.domain.regions import RegionTable, region_table, region_table_reference
 
 
 def agree(img: np.ndarray, bounds: Bounds | None = None, connectivity: int = 8, shift: int = 0,
@@ -88,14 +88,92 @@ def test_region_table_agrees_with_reference() -> None:
     mu = (rng.random(img.shape) * 5).astype(np.float32)
     b = Bounds(3, 50, 2, 69)
     for shift, mask in ((0, 7), (3, 1)):
-        runs = label_runs(img, b, shift=shift, mask=mask)
-        labels, n = label_reference(img, b, shift=shift, mask=mask)
-        got = region_table(runs, mu, img)
-        want = region_table_reference(labels, n, mu, img)
-        for name in ("area", "top", "bottom", "left", "right", "class_counts"):
-            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
-        for name in ("sum_row", "sum_col", "sum_mu"):
-            np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-9)
+        tables_agree(img, mu, b, shift, mask)
+
+
+def tables_agree(
+    img: np.ndarray, mu: np.ndarray, b: Bounds | None, shift: int, mask: int
+) -> RegionTable:
+    runs = label_runs(img, b, shift=shift, mask=mask)
+    labels, n = label_reference(img, b, shift=shift, mask=mask)
+    got = region_table(runs, mu, img)
+    want = region_table_reference(labels, n, mu, img)
+    assert got.count == want.count == n
+    for name in ("area", "top", "bottom", "left", "right", "class_counts"):
+        a, w = getattr(got, name), getattr(want, name)
+        assert a.dtype == w.dtype == np.int64, name
+        np.testing.assert_array_equal(a, w, err_msg=name)
+    for name in ("sum_row", "sum_col", "sum_mu"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-9)
+    return got
+
+
+KEYS = ((0, 7), (3, 1))  # per-material regions, dense flag (as the pipeline labels them)
+
+
+def _edge_images() -> dict[str, tuple[np.ndarray, Bounds | None]]:
+    dense_organic = np.uint8(8 | 1)
+    one = np.zeros((1, 1), np.uint8)
+    corner = np.zeros((6, 8), np.uint8)
+    corner[5, 7] = dense_organic
+    return {
+        "empty": (np.zeros((0, 0), np.uint8), None),
+        "no rows": (np.zeros((0, 4), np.uint8), None),
+        "no columns": (np.zeros((4, 0), np.uint8), None),
+        "one pixel set": (np.full((1, 1), dense_organic, np.uint8), None),
+        "one pixel zero": (one, None),
+        "one pixel in a corner": (corner, None),
+        "all set": (np.full((7, 9), dense_organic, np.uint8), None),
+        "all set inside bounds": (np.full((7, 9), dense_organic, np.uint8), Bounds(1, 6, 2, 8)),
+        "all zero": (np.zeros((7, 9), np.uint8), None),
+        "empty bounds": (np.full((7, 9), dense_organic, np.uint8), Bounds(3, 3, 0, 9)),
+        "one column": (np.full((9, 1), 3, np.uint8), None),
+        "one row": (np.array([[1, 1, 2, 0, 2, 9, 9]], np.uint8), None),
+    }
+
+
+@pytest.mark.parametrize(("shift", "mask"), KEYS)
+@pytest.mark.parametrize("case", list(_edge_images()))
+def test_region_table_edge_cases_agree_with_reference(case: str, shift: int, mask: int) -> None:
+    img, b = _edge_images()[case]
+    mu = np.linspace(0.0, 9.0, img.size, dtype=np.float32).reshape(img.shape)
+    got = tables_agree(img, mu, b, shift, mask)
+    if case in ("empty", "no rows", "no columns", "one pixel zero", "all zero", "empty bounds"):
+        assert got.count == 0
+    if case == "all set inside bounds":
+        assert got.count == 1 and got.area[0] == 5 * 6 and got.class_counts[0, 1] == 30
+        assert (got.top[0], got.bottom[0], got.left[0], got.right[0]) == (1, 6, 2, 8)
+    if case == "one pixel in a corner":
+        assert got.count == 1 and (got.sum_row[0], got.sum_col[0]) == (5.0, 7.0)
+        assert got.sum_mu[0] == pytest.approx(9.0)
+
+
+def test_region_table_of_a_non_contiguous_plane_agrees() -> None:
+    rng = np.random.default_rng(15)
+    img = rng.integers(0, 16, (30, 40), dtype=np.uint8)
+    mu = (rng.random((30, 80)) * 5).astype(np.float32)[:, ::2]
+    for shift, mask in KEYS:
+        tables_agree(img, mu, Bounds(2, 28, 3, 37), shift, mask)
+
+
+def test_region_table_rejects_other_dtypes_and_shapes() -> None:
+    img = np.full((4, 5), 3, np.uint8)
+    mu = np.ones((4, 5), np.float32)
+    runs = label_runs(img)
+    bad: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        "mu_high": (mu.astype(np.float64), img),
+        "classes": (mu, img.astype(np.int16)),
+    }
+    for field, (m, c) in bad.items():
+        with pytest.raises(DomainValidationError) as e:
+            region_table(runs, m, c)
+        assert e.value.field == field
+    with pytest.raises(DomainValidationError) as e:
+        region_table(runs, mu[:, :4], img[:, :4])  # runs of a larger image
+    assert e.value.field == "mu_high"
+    with pytest.raises(DomainValidationError) as e:
+        region_table(runs, mu, img[:3])
+    assert e.value.field == "mu_high"
 
 
 def test_rejects_bad_arguments() -> None:

@@ -19,6 +19,7 @@ from scipy import ndimage
 from services.platform.jit import KERNEL, PARALLEL_KERNEL
 
 from .classes import MATERIAL_MASK
+from .errors import DomainValidationError
 from .labelling import RunLabels
 from .model import (
     Bounds,
@@ -31,6 +32,7 @@ from .model import (
     RegionKind,
     U8Array,
 )
+from .validation import require_array, require_same_shape
 
 N_CLASSES: int = 8
 
@@ -113,6 +115,12 @@ def _reduce(
 
 def region_table(runs: RunLabels, mu_high: F32Array, classes: U8Array) -> RegionTable:
     """Statistics of every region of a run labelling (mu_high and classes of the same image)."""
+    mu = require_array(mu_high, "mu_high", np.float32, 2)
+    cls = require_array(classes, "classes", np.uint8, 2)
+    require_same_shape(cls, mu, "mu_high")
+    b = runs.bounds
+    if b.bottom > mu.shape[0] or b.right > mu.shape[1]:
+        raise DomainValidationError("mu_high", f"shape {mu.shape} does not hold the runs' {b}")
     n = runs.count
     nr = runs.start.shape[0]
     run_mu = np.zeros(nr, np.float64)
@@ -132,7 +140,8 @@ def region_table(runs: RunLabels, mu_high: F32Array, classes: U8Array) -> Region
     if nr:
         o, s, e, top = runs.offsets, runs.start, runs.end, runs.bounds.top
         uniform = runs.shift == 0 and runs.mask == MATERIAL_MASK
-        _run_sums(o, s, e, runs.key, uniform, top, mu_high, classes, run_mu, run_cls)
+        _run_sums(o, s, e, runs.key, uniform, top, np.ascontiguousarray(mu),
+                  np.ascontiguousarray(cls), run_mu, run_cls)  # fmt: skip
         _reduce(o, s, e, runs.label, top, run_mu, run_cls, n, table.area, table.top,
                 table.bottom, table.left, table.right, table.sum_row, table.sum_col,
                 table.sum_mu, table.class_counts)  # fmt: skip

@@ -124,10 +124,12 @@ class Suite:
         self.services[name] = running
         return running
 
-    def start_gateway(self, timeout: float = 60.0) -> RunningService:
+    def start_gateway(
+        self, extra: Mapping[str, str] | None = None, timeout: float = 60.0
+    ) -> RunningService:
         """Starts the HTTP gateway in front of the running services; waits for /healthz."""
         port = free_port()
-        env = self.service_env("gateway", f"127.0.0.1:{free_port()}")
+        env = self.service_env("gateway", f"127.0.0.1:{free_port()}", extra)
         env["GATEWAY_LISTEN"] = f"127.0.0.1:{port}"
         process = Process(
             "gateway",

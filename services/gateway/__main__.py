@@ -8,7 +8,7 @@ import uvicorn
 
 from services.gateway.app import create_app
 from services.gateway.config import GatewayConfig
-from services.platform import logs
+from services.platform import logs, telemetry
 from services.platform.config import ConfigError
 
 
@@ -19,9 +19,10 @@ def main() -> None:
         print(f"configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     logs.setup("gateway", config.log_level)
+    tel = telemetry.setup("gateway", config.otlp_endpoint)
     host, _, port = config.listen.rpartition(":")
     uvicorn.run(
-        create_app(config),
+        create_app(config, tel),
         host=host,
         port=int(port),
         log_config=None,

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import Scope
 
 from services.gateway.backends import Backends
@@ -35,6 +36,7 @@ from services.gateway.routes import (
 from services.gateway.security import Security
 from services.platform.auth import TokenVerifier
 from services.platform.errors import InvalidArgument, ServiceError
+from services.platform.telemetry import Telemetry
 
 CONSOLE = Path(__file__).resolve().parent / "console"
 # The console runs only its own files; scan images come from the object store's presigned URLs.
@@ -59,7 +61,9 @@ class ConsoleFiles(StaticFiles):
         return response
 
 
-def create_app(config: GatewayConfig) -> FastAPI:
+def create_app(config: GatewayConfig, tel: Telemetry | None = None) -> FastAPI:
+    """The gateway's application; with ``tel``, each request is a server span whose context
+    the calls to the services carry on (and telemetry is flushed when the app stops)."""
     verifier = TokenVerifier.from_file(
         config.auth.jwks_file, config.auth.issuer, config.auth.audience
     )
@@ -74,6 +78,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
             yield
         finally:
             await backends.close()
+            if tel is not None:
+                tel.shutdown()
 
     app = FastAPI(
         title="Customs supervision suite",
@@ -138,4 +144,12 @@ def create_app(config: GatewayConfig) -> FastAPI:
         return RedirectResponse("/console/", status_code=307)
 
     app.mount("/console", ConsoleFiles(directory=CONSOLE, html=True), name="console")
+    if tel is not None:
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=tel.tracer_provider,
+            meter_provider=tel.meter_provider,
+            excluded_urls="healthz,console",
+            exclude_spans=["receive", "send"],
+        )
     return app

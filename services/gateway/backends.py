@@ -14,6 +14,7 @@ from customs.scanner.v1 import scanner_pb2_grpc
 from customs.seal.v1 import seal_pb2_grpc
 
 from services.gateway.config import SERVICES
+from services.platform import clients
 from services.platform.auth import Principal
 
 _STUBS: Mapping[str, Any] = {
@@ -38,13 +39,14 @@ class Backends:
     dutylog: dutylog_pb2_grpc.DutyLogServiceStub = field(init=False)
 
     def open(self) -> None:
-        options = [
-            ("grpc.max_receive_message_length", _MAX_MESSAGE),
-            ("grpc.max_send_message_length", _MAX_MESSAGE),
-            ("grpc.keepalive_time_ms", 30_000),
-        ]
         for name in SERVICES:
-            channel = grpc.aio.insecure_channel(self.addresses[name], options=options)
+            channel = clients.channel(
+                self.addresses[name],
+                None,  # every call forwards its caller's own token
+                self.timeout,
+                max_message_bytes=_MAX_MESSAGE,
+                options=[("grpc.keepalive_time_ms", 30_000)],
+            )
             self.channels[name] = channel
             setattr(self, name, _STUBS[name](channel))
 

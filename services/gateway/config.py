@@ -28,6 +28,7 @@ class GatewayConfig:
     rate_per_second: float
     burst: int
     dossier_timeout_seconds: float
+    otlp_endpoint: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
@@ -48,4 +49,5 @@ class GatewayConfig:
             dossier_timeout_seconds=read(
                 env, "GATEWAY_DOSSIER_TIMEOUT_SECONDS", positive_float, 2.0
             ),
+            otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
         )

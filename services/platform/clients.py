@@ -1,4 +1,8 @@
-"""Outgoing gRPC channels: bearer credentials, a deadline on every call, tracing."""
+"""Outgoing gRPC channels: bearer credentials, a deadline on every call, tracing.
+
+Every channel a service or the gateway opens comes from :func:`channel`, so every outgoing call
+carries the caller's trace context (``traceparent``) and a deadline.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 
 class _Outgoing:
-    """Adds ``authorization`` and a default deadline to calls that have none.
+    """Adds ``authorization`` (when there is a token of our own) and a default deadline to calls
+    that have none.
 
     Streams that are meant to stay open (``WatchAlerts``) are listed in ``long_lived`` and get
     no default deadline. grpc.aio files an interceptor object under one call kind only, so each
     kind has its own subclass below."""
 
     def __init__(
-        self, token: Callable[[], str], timeout: float, long_lived: Sequence[str] = ()
+        self, token: Callable[[], str] | None, timeout: float, long_lived: Sequence[str] = ()
     ) -> None:
         self._token = token
         self._timeout = timeout
@@ -25,7 +31,7 @@ class _Outgoing:
 
     def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        if not any(key == "authorization" for key, _ in metadata):
+        if self._token is not None and not any(key == "authorization" for key, _ in metadata):
             metadata.add("authorization", f"Bearer {self._token()}")
         method = details.method.decode() if isinstance(details.method, bytes) else details.method
         timeout = details.timeout
@@ -63,16 +69,21 @@ def token_from_file(path: Path) -> Callable[[], str]:
 
 def channel(
     target: str,
-    token: Callable[[], str],
+    token: Callable[[], str] | None,
     timeout: float,
     extra_interceptors: Sequence[Any] = (),
     long_lived: Sequence[str] = ("/WatchAlerts",),
     max_message_bytes: int = 8 * 1024 * 1024,
+    options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
-    """An insecure (in-cluster, behind mesh/NetworkPolicy) channel to ``target``."""
+    """An insecure (in-cluster, behind mesh/NetworkPolicy) channel to ``target``.
+
+    ``token`` is this process's own identity; None (the gateway) when each call carries its
+    caller's token in its metadata. Calls are traced with the process's tracer provider."""
     return grpc.aio.insecure_channel(
         target,
         interceptors=[
+            *aio_client_interceptors(),  # type: ignore[no-untyped-call]
             *extra_interceptors,
             *(
                 kind(token, timeout, long_lived)
@@ -82,5 +93,6 @@ def channel(
         options=[
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
+            *options,
         ],
     )

@@ -1,8 +1,9 @@
 """OpenTelemetry traces and metrics for a service: set up once, flushed at shutdown.
 
 Spans and metrics are exported over OTLP/gRPC when OTEL_EXPORTER_OTLP_ENDPOINT is set and
-nowhere otherwise. gRPC server and client calls and PyMongo commands are instrumented, so one
-trace runs gateway → service → storage.
+nowhere otherwise. HTTP requests at the gateway, gRPC server calls, outgoing gRPC calls (every
+channel from :mod:`services.platform.clients`) and PyMongo commands are instrumented, so one trace
+runs gateway → service → storage, and camera → scanner and seal.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
@@ -29,10 +30,6 @@ class Telemetry:
 
     def server_interceptor(self) -> Any:
         return aio_server_interceptor(tracer_provider=self.tracer_provider)  # type: ignore[no-untyped-call]
-
-    def client_interceptors(self) -> list[Any]:
-        interceptors = aio_client_interceptors(tracer_provider=self.tracer_provider)  # type: ignore[no-untyped-call]
-        return list(interceptors)
 
     def shutdown(self) -> None:
         """Flushes what is buffered and stops the exporters."""

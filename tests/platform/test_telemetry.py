@@ -8,11 +8,14 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
+import pytest
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import (
     metrics_service_pb2,
@@ -56,19 +59,29 @@ class Receiver(
             return metrics_service_pb2.ExportMetricsServiceResponse()
 
 
-def test_spans_exported_with_context_from_caller_to_database(
-    tmp_path: Path, stores: Stores
-) -> None:
-    receiver = Receiver()
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """An OTLP receiver on a free port, and the endpoint to configure for it."""
+    found = Receiver()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, server)
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(receiver, server)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(found, server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(found, server)
     port = free_port()
     server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
+    try:
+        yield found, f"http://127.0.0.1:{port}"
+    finally:
+        server.stop(0)
+
+
+def test_spans_exported_with_context_from_caller_to_database(
+    tmp_path: Path, stores: Stores, receiver: tuple[Receiver, str]
+) -> None:
+    receiver, endpoint = receiver
     suite = Suite(tmp_path, stores, namespace=f"ot{uuid.uuid4().hex[:6]}")
     try:
-        seal = suite.start("seal", {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"})
+        seal = suite.start("seal", {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
         stub = seal_pb2_grpc.SealServiceStub(grpc.insecure_channel(seal.address))
         trace_id = uuid.uuid4().hex
         metadata = [
@@ -90,7 +103,48 @@ def test_spans_exported_with_context_from_caller_to_database(
         assert "rpc.server.duration" in receiver.metric_names
     finally:
         suite.stop()
-        server.stop(0)
+
+
+def test_one_trace_runs_from_the_gateway_through_the_service_to_the_database(
+    tmp_path: Path, stores: Stores, receiver: tuple[Receiver, str]
+) -> None:
+    """An HTTP request that arrives with a traceparent: the gateway's server span, its gRPC
+    client span, the seal service's server span and its MongoDB spans share the trace."""
+    receiver, endpoint = receiver
+    own = Suite(tmp_path, stores, namespace=f"og{uuid.uuid4().hex[:6]}")
+    traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+    try:
+        seal = own.start("seal", traced)
+        # only the seal service is called here; the other addresses are never dialled
+        others = {f"{n.upper()}_ADDRESS": seal.address for n in ("scanner", "camera", "dutylog")}
+        gateway = own.start_gateway({**traced, **others})
+        stub = seal_pb2_grpc.SealServiceStub(grpc.insecure_channel(seal.address))
+        stub.CreateSeal(
+            seal_pb2.CreateSealRequest(
+                seal_id="OT-2",
+                seal=seal_pb2.Seal(manufacturer="M", serial_number="S", battery_percent=50),
+            ),
+            metadata=auth(own.token("officer", "officer")),
+        )
+        trace_id = uuid.uuid4().hex
+        reply = httpx.get(
+            f"{gateway.address}/v1/seals/OT-2",
+            headers={
+                "Authorization": f"Bearer {own.token('officer', 'officer')}",
+                "traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01",
+            },
+        )
+        assert reply.status_code == 200, reply.text
+        gateway.process.stop()  # both flush what they buffered when they stop
+        seal.process.stop()
+        ours = {(svc, kind) for svc, kind, tid in receiver.spans if tid.hex() == trace_id}
+        names = {svc: [k for s, k in ours if s == svc] for svc, _ in ours}
+        assert any("/v1/seals/" in k for k in names.get("customs-gateway", [])), ours
+        assert ("customs-gateway", "/customs.seal.v1.SealService/GetSeal") in ours, ours
+        assert ("customs-seal", "/customs.seal.v1.SealService/GetSeal") in ours, ours
+        assert any("find" in k for k in names.get("customs-seal", [])), ours
+    finally:
+        own.stop()
 
 
 def test_nothing_is_exported_without_endpoint(tmp_path: Path, stores: Stores) -> None:

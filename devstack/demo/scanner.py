@@ -1,6 +1,7 @@
 """Demo data of the scanner service: a drive-through scanner at Cát Lái and one scan of each
-synthetic phantom (empty, organic cargo, steel in organic, lead block, dense floor layer),
-uploaded through the public API, analysed, one held by an analyst. Runs once on a fresh stack."""
+synthetic phantom (empty, organic cargo, steel in organic, lead block, dense layers against the
+floor, the front wall and the roof), uploaded through the public API, analysed, one held by an
+analyst. Runs once on a fresh stack."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ SCANS: tuple[tuple[PhantomKind, str, tuple[pb.GoodsLine, ...]], ...] = (
     (PhantomKind.STEEL_IN_ORGANIC, "305438", (_TEXTILES,)),
     (PhantomKind.HEAVY_METAL, "210004", (_MACHINERY,)),
     (PhantomKind.WALL_LAYER, "210005", (_MACHINERY,)),
+    (PhantomKind.FRONT_WALL_LAYER, "210006", (_MACHINERY,)),
+    (PhantomKind.ROOF_LAYER, "210007", (_MACHINERY,)),
 )
 
 

@@ -32,6 +32,20 @@ def test_known_objects_and_mass(phantoms: dict[PhantomKind, Phantom]) -> None:
     assert organic.mass_kg < phantoms[PhantomKind.ORGANIC].objects[0].mass_kg
 
 
+def test_dense_layers_lie_against_their_walls(phantoms: dict[PhantomKind, Phantom]) -> None:
+    walls = {
+        PhantomKind.WALL_LAYER: lambda b, i: b.bottom == i.bottom and b.width > b.height,
+        PhantomKind.FRONT_WALL_LAYER: lambda b, i: b.left == i.left and b.height > b.width,
+        PhantomKind.ROOF_LAYER: lambda b, i: b.top == i.top and b.width > b.height,
+    }
+    for kind, against in walls.items():
+        ph = phantoms[kind]
+        cargo, layer = ph.objects
+        assert (cargo.material, layer.material) == ("organic", "steel")
+        assert against(layer.bbox, ph.interior), kind
+        assert not cargo.bbox.overlaps(layer.bbox) and layer.mass_kg > 0
+
+
 def test_sizes_are_parameters_and_noise_is_seeded() -> None:
     a = make_phantom(PhantomKind.ORGANIC, rows=128, cols=300, seed=1)
     b = make_phantom(PhantomKind.ORGANIC, rows=128, cols=300, seed=1)

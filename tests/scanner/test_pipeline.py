@@ -109,12 +109,27 @@ def test_heavy_metal_block(phantoms: dict[PhantomKind, Phantom]) -> None:
     assert any(b.overlaps(ph.objects[0].bbox) for b in finding(a, Rule.HEAVY_METAL))
 
 
-def test_dense_layer_on_floor_is_false_compartment(phantoms: dict[PhantomKind, Phantom]) -> None:
-    ph = phantoms[PhantomKind.WALL_LAYER]
+@pytest.mark.parametrize(
+    ("kind", "wall"),
+    [(PhantomKind.WALL_LAYER, "floor"), (PhantomKind.FRONT_WALL_LAYER, "front wall"),
+     (PhantomKind.ROOF_LAYER, "roof")],
+)  # fmt: skip
+def test_dense_layer_against_a_wall_is_false_compartment(
+    phantoms: dict[PhantomKind, Phantom], kind: PhantomKind, wall: str
+) -> None:
+    ph = phantoms[kind]
+    layer = ph.objects[1]
+    assert layer.material == "steel" and layer.name.startswith("dense")
     a = run(ph, goods=MACHINERY)
-    assert Rule.FALSE_COMPARTMENT in rules(a)
-    assert "floor" in next(f.reason for f in a.findings if f.rule == Rule.FALSE_COMPARTMENT)
-    assert any(b.overlaps(ph.objects[1].bbox) for b in finding(a, Rule.FALSE_COMPARTMENT))
+    assert rules(a) == {Rule.FALSE_COMPARTMENT}
+    reason = next(f.reason for f in a.findings if f.rule == Rule.FALSE_COMPARTMENT)
+    others = {"floor", "roof", "front wall", "door end"} - {wall}
+    assert f"along the {wall}:" in reason and not any(o in reason for o in others)
+    (found,) = finding(a, Rule.FALSE_COMPARTMENT)
+    b = layer.bbox
+    for got, want in ((found.top, b.top), (found.bottom, b.bottom), (found.left, b.left),
+                      (found.right, b.right)):  # fmt: skip
+        assert abs(got - want) <= 2, (found, b)
 
 
 def test_impenetrable_region(phantoms: dict[PhantomKind, Phantom]) -> None:

@@ -42,11 +42,18 @@ N0_COUNTS: float = 55000.0
 
 
 class PhantomKind(Enum):
+    """What the container holds (objects' places in _LAYOUT)."""
+
     EMPTY = "empty"
     ORGANIC = "organic"
     STEEL_IN_ORGANIC = "steel_in_organic"
     HEAVY_METAL = "heavy_metal"
+    #: organic cargo on a thin dense steel layer against the floor
     WALL_LAYER = "wall_layer"
+    #: organic cargo beside a thin dense steel layer against the front wall (left end)
+    FRONT_WALL_LAYER = "front_wall_layer"
+    #: organic cargo under a thin dense steel layer against the roof
+    ROOF_LAYER = "roof_layer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,16 @@ _LAYOUT: dict[PhantomKind, tuple[_Spec, ...]] = {
     PhantomKind.WALL_LAYER: (
         ("organic cargo", "organic", 0.25, 0.9, 0.1, 0.6, 200.0, 0.3),
         ("dense floor layer", "steel", 0.9, 1.0, 0.1, 0.6, 15.0, 7.87),
+    ),
+    # shorter than the wall (60 % of its height), so structure detection does not take the
+    # layer for part of the end frame: a full-height plate would look like a thicker frame
+    PhantomKind.FRONT_WALL_LAYER: (
+        ("organic cargo", "organic", 0.25, 1.0, 0.1, 0.6, 200.0, 0.3),
+        ("dense front-wall layer", "steel", 0.2, 0.8, 0.0, 0.03, 15.0, 7.87),
+    ),
+    PhantomKind.ROOF_LAYER: (
+        ("organic cargo", "organic", 0.25, 1.0, 0.05, 0.55, 200.0, 0.3),
+        ("dense roof layer", "steel", 0.0, 0.08, 0.1, 0.6, 15.0, 7.87),
     ),
 }
 

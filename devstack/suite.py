@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import ssl
 import sys
 import urllib.request
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.certificates import TlsFiles
 from devstack.processes import Process, free_port, stop_all, wait_until
 from devstack.stores import Stores
 from services.platform.tokens import DevIssuer
@@ -21,10 +23,20 @@ REPO = Path(__file__).resolve().parent.parent
 DOMAIN_SERVICES = ("scanner", "seal", "camera", "dutylog")  # callees before callers
 
 
-def health_status(address: str, service: str = "", timeout: float = 1.0) -> int | None:
-    """The health status of ``service`` at ``address``, or None when it does not answer."""
+def health_status(
+    address: str,
+    service: str = "",
+    timeout: float = 1.0,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> int | None:
+    """The health status of ``service`` at ``address`` (over TLS with ``credentials``), or
+    None when it does not answer."""
     try:
-        with grpc.insecure_channel(address) as channel:
+        with (
+            grpc.secure_channel(address, credentials)
+            if credentials is not None
+            else grpc.insecure_channel(address)
+        ) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
             return int(reply.status)
@@ -32,13 +44,14 @@ def health_status(address: str, service: str = "", timeout: float = 1.0) -> int 
         return None
 
 
-def serving(address: str) -> bool:
-    return health_status(address) == int(health_pb2.HealthCheckResponse.SERVING)
+def serving(address: str, credentials: grpc.ChannelCredentials | None = None) -> bool:
+    status = health_status(address, credentials=credentials)
+    return status == int(health_pb2.HealthCheckResponse.SERVING)
 
 
-def _http_ok(url: str) -> bool:
+def _http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:
+        with urllib.request.urlopen(url, timeout=1, context=context) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -55,11 +68,14 @@ class RunningService:
 @dataclass
 class Suite:
     """The services of one stack. ``namespace`` keeps databases and buckets of parallel runs
-    apart when they share external servers."""
+    apart when they share external servers. With ``tls``, every service serves and dials gRPC
+    over TLS (mutual TLS when ``mutual_tls``) and the gateway serves HTTPS."""
 
     root: Path
     stores: Stores
     namespace: str = "customs"
+    tls: TlsFiles | None = None
+    mutual_tls: bool = False
     issuer: DevIssuer = field(init=False)
     services: dict[str, RunningService] = field(default_factory=dict)
 
@@ -91,6 +107,8 @@ class Suite:
         }
         if name == "dutylog":
             env["DUTYLOG_SIGNING_KEY"] = self._signing_key()
+        if self.tls is not None:
+            env.update(self.tls.grpc_env(self.mutual_tls))
         for other, running in self.services.items():
             env[f"{other.upper()}_ADDRESS"] = running.address
         env.update(extra or {})
@@ -119,7 +137,8 @@ class Suite:
             env=env,
             cwd=REPO,
         )
-        wait_until(lambda: serving(address), timeout, f"service {name}", process)
+        credentials = self.grpc_credentials()
+        wait_until(lambda: serving(address, credentials), timeout, f"service {name}", process)
         running = RunningService(name, address, process, env)
         self.services[name] = running
         return running
@@ -131,6 +150,11 @@ class Suite:
         port = free_port()
         env = self.service_env("gateway", f"127.0.0.1:{free_port()}", extra)
         env["GATEWAY_LISTEN"] = f"127.0.0.1:{port}"
+        context = None
+        if self.tls is not None:
+            env["GATEWAY_TLS_CERT_FILE"] = str(self.tls.cert)
+            env["GATEWAY_TLS_KEY_FILE"] = str(self.tls.key)
+            context = ssl.create_default_context(cafile=self.tls.ca)
         process = Process(
             "gateway",
             [sys.executable, "-m", "services.gateway"],
@@ -138,11 +162,19 @@ class Suite:
             env=env,
             cwd=REPO,
         )
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _http_ok(f"{url}/healthz"), timeout, "gateway", process)
+        url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
+        wait_until(lambda: _http_ok(f"{url}/healthz", context), timeout, "gateway", process)
         running = RunningService("gateway", url, process, env)
         self.services["gateway"] = running
         return running
+
+    def grpc_credentials(self) -> grpc.ChannelCredentials | None:
+        """What a client of this suite's gRPC services needs: None in plaintext."""
+        if self.tls is None:
+            return None
+        return grpc.ssl_channel_credentials(
+            self.tls.ca.read_bytes(), self.tls.key.read_bytes(), self.tls.cert.read_bytes()
+        )
 
     def stop_service(self, name: str) -> int | None:
         return self.services[name].process.stop()

@@ -8,7 +8,7 @@ import uvicorn
 
 from services.gateway.app import create_app
 from services.gateway.config import GatewayConfig
-from services.platform import logs, telemetry
+from services.platform import logs, telemetry, tls
 from services.platform.config import ConfigError
 
 
@@ -20,12 +20,15 @@ def main() -> None:
         raise SystemExit(2) from exc
     logs.setup("gateway", config.log_level)
     tel = telemetry.setup("gateway", config.otlp_endpoint)
+    tls.use(config.tls)  # calls to the services: TLS when GRPC_TLS_CA_FILE is set
     host, _, port = config.listen.rpartition(":")
     uvicorn.run(
         create_app(config, tel),
         host=host,
         port=int(port),
         log_config=None,
+        ssl_certfile=config.https_cert_file,
+        ssl_keyfile=config.https_key_file,
         timeout_graceful_shutdown=10,
     )
 

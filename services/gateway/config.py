@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.platform.config import (
     AuthConfig,
+    ConfigError,
+    TlsConfig,
     existing_file,
     listen_address,
     positive_float,
@@ -29,10 +32,24 @@ class GatewayConfig:
     burst: int
     dossier_timeout_seconds: float
     otlp_endpoint: str | None
+    tls: TlsConfig
+    https_cert_file: Path | None
+    https_key_file: Path | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
         env = os.environ if env is None else env
+        https = {
+            name: read(env, name, existing_file) if env.get(name, "").strip() else None
+            for name in ("GATEWAY_TLS_CERT_FILE", "GATEWAY_TLS_KEY_FILE")
+        }
+        if (https["GATEWAY_TLS_CERT_FILE"] is None) != (https["GATEWAY_TLS_KEY_FILE"] is None):
+            raise ConfigError(
+                "GATEWAY_TLS_KEY_FILE"
+                if https["GATEWAY_TLS_KEY_FILE"] is None
+                else "GATEWAY_TLS_CERT_FILE",
+                "is required with the other half of the key pair",
+            )
         return cls(
             listen=read(env, "GATEWAY_LISTEN", listen_address, "127.0.0.1:8080"),
             addresses={s: read(env, f"{s.upper()}_ADDRESS", listen_address) for s in SERVICES},
@@ -50,4 +67,7 @@ class GatewayConfig:
                 env, "GATEWAY_DOSSIER_TIMEOUT_SECONDS", positive_float, 2.0
             ),
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
+            tls=TlsConfig.from_env(env),
+            https_cert_file=https["GATEWAY_TLS_CERT_FILE"],
+            https_key_file=https["GATEWAY_TLS_KEY_FILE"],
         )

@@ -13,6 +13,8 @@ from typing import Any
 import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
+from services.platform import tls
+
 
 class _Outgoing:
     """Adds ``authorization`` (when there is a token of our own) and a default deadline to calls
@@ -76,23 +78,28 @@ def channel(
     max_message_bytes: int = 8 * 1024 * 1024,
     options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
-    """An insecure (in-cluster, behind mesh/NetworkPolicy) channel to ``target``.
+    """A channel to ``target``: TLS when the process has a CA configured (GRPC_TLS_CA_FILE,
+    presenting its own certificate for mutual TLS), plaintext otherwise (in-cluster behind
+    NetworkPolicies or a mesh).
 
     ``token`` is this process's own identity; None (the gateway) when each call carries its
     caller's token in its metadata. Calls are traced with the process's tracer provider."""
-    return grpc.aio.insecure_channel(
-        target,
-        interceptors=[
-            *aio_client_interceptors(),  # type: ignore[no-untyped-call]
-            *extra_interceptors,
-            *(
-                kind(token, timeout, long_lived)
-                for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
-            ),
-        ],
-        options=[
-            ("grpc.max_send_message_length", max_message_bytes),
-            ("grpc.max_receive_message_length", max_message_bytes),
-            *options,
-        ],
-    )
+    interceptors = [
+        *aio_client_interceptors(),  # type: ignore[no-untyped-call]
+        *extra_interceptors,
+        *(
+            kind(token, timeout, long_lived)
+            for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
+        ),
+    ]
+    channel_options = [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        *options,
+    ]
+    credentials = tls.outgoing()
+    if credentials is not None:
+        return grpc.aio.secure_channel(
+            target, credentials, interceptors=interceptors, options=channel_options
+        )
+    return grpc.aio.insecure_channel(target, interceptors=interceptors, options=channel_options)

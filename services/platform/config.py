@@ -95,6 +95,36 @@ class AuthConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TlsConfig:
+    """gRPC TLS of this process: its own certificate (server side, and client side in mutual
+    TLS) and the CA it trusts. Off (plaintext) when nothing is set."""
+
+    cert_file: Path | None
+    key_file: Path | None
+    ca_file: Path | None
+    require_client_cert: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TlsConfig:
+        def optional_file(name: str) -> Path | None:
+            return read(env, name, existing_file) if env.get(name, "").strip() else None
+
+        cert = optional_file("GRPC_TLS_CERT_FILE")
+        key = optional_file("GRPC_TLS_KEY_FILE")
+        ca = optional_file("GRPC_TLS_CA_FILE")
+        client_auth = read(env, "GRPC_TLS_CLIENT_AUTH", str.lower, "none")
+        if client_auth not in {"none", "require"}:
+            raise ConfigError("GRPC_TLS_CLIENT_AUTH", "must be none or require")
+        if (cert is None) != (key is None):
+            missing = "GRPC_TLS_KEY_FILE" if key is None else "GRPC_TLS_CERT_FILE"
+            raise ConfigError(missing, "is required with the other half of the key pair")
+        if client_auth == "require" and (ca is None or cert is None):
+            missing = "GRPC_TLS_CA_FILE" if ca is None else "GRPC_TLS_CERT_FILE"
+            raise ConfigError(missing, "is required when GRPC_TLS_CLIENT_AUTH=require")
+        return cls(cert, key, ca, client_auth == "require")
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformConfig:
     """The variables every service reads. See the README's configuration table."""
 
@@ -118,6 +148,7 @@ class PlatformConfig:
     max_message_bytes: int
     max_concurrent_rpcs: int
     call_timeout_seconds: float
+    tls: TlsConfig
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str] | None = None) -> PlatformConfig:
@@ -158,4 +189,5 @@ class PlatformConfig:
             max_message_bytes=read(env, "GRPC_MAX_MESSAGE_BYTES", positive_int, 8 * 1024 * 1024),
             max_concurrent_rpcs=read(env, "GRPC_MAX_CONCURRENT_RPCS", positive_int, 256),
             call_timeout_seconds=read(env, "CALL_TIMEOUT_SECONDS", positive_float, 5.0),
+            tls=TlsConfig.from_env(env),
         )

@@ -23,7 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.platform import logs, mongo, telemetry
+from services.platform import logs, mongo, telemetry, tls
 from services.platform.auth import TokenVerifier
 from services.platform.config import ConfigError, PlatformConfig
 from services.platform.guard import AccessPolicy, CallGuard
@@ -99,6 +99,7 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
     config = PlatformConfig.from_env(spec.name)
     logs.setup(spec.name, config.log_level)
     tel = telemetry.setup(spec.name, config.otlp_endpoint)
+    tls.use(config.tls)
     verifier = TokenVerifier.from_file(
         config.auth.jwks_file, config.auth.issuer, config.auth.audience
     )
@@ -144,13 +145,24 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
     res = Resources(config, client, db, objects, Outbox(db, spec.name), tel, health)
     service = spec.build(res)
     service.register(server)
-    port = server.add_insecure_port(config.listen)
+    if config.tls.cert_file is not None:
+        port = server.add_secure_port(config.listen, tls.server_credentials(config.tls))
+    else:
+        port = server.add_insecure_port(config.listen)
     if port == 0:
         raise ConfigError("GRPC_LISTEN", f"cannot listen on {config.listen}")
     # Health answers (NOT_SERVING) while storage and warm-up are still under way.
     await server.start()
     address = f"{config.listen.rpartition(':')[0]}:{port}"
-    log.info("listening", extra={"address": address})
+    log.info(
+        "listening",
+        extra={
+            "address": address,
+            "tls": "off"
+            if config.tls.cert_file is None
+            else ("mutual" if config.tls.require_client_cert else "server"),
+        },
+    )
 
     await mongo.wait_until_up(client, 60.0)
     await mongo.ensure_indexes(db, {**OUTBOX_INDEXES, **spec.indexes})

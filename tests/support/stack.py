@@ -50,7 +50,13 @@ def raises_status(code: grpc.StatusCode) -> Iterator[dict[str, Any]]:
 
 
 def channel(suite: Suite, service: str) -> grpc.Channel:
-    return grpc.insecure_channel(suite.services[service].address)
+    """A channel to one of the suite's services (TLS, with a client certificate, when the suite
+    runs with TLS)."""
+    address = suite.services[service].address
+    credentials = suite.grpc_credentials()
+    if credentials is not None:
+        return grpc.secure_channel(address, credentials)
+    return grpc.insecure_channel(address)
 
 
 def database(suite: Suite, service: str) -> str:

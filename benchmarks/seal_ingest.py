@@ -89,7 +89,10 @@ def setup_trips(suite: Suite, devices: int) -> list[str]:
         att.deadline.FromDatetime(deadline)
         stub.AttachSeal(
             seal_pb2.AttachSealRequest(
-                name=f"seals/{seal_id}", attachment_id=f"B-{i}", attachment=att
+                name=f"seals/{seal_id}",
+                attachment_id=f"B-{i}",
+                attachment=att,
+                position=sample.geo(CAT_LAI),
             ),
             metadata=officer,
         )

@@ -83,7 +83,12 @@ class _Demo:
         )
         att.deadline.FromDatetime(datetime.now(UTC) + timedelta(hours=4))
         reply = self.stub.AttachSeal(
-            seal_pb2.AttachSealRequest(name=seal, attachment_id=f"TR-{serial}", attachment=att),
+            seal_pb2.AttachSealRequest(
+                name=seal,
+                attachment_id=f"TR-{serial}",
+                attachment=att,
+                position=sample.geo(CAT_LAI),
+            ),
             metadata=self.officer,
             timeout=10,
         )

@@ -35,9 +35,8 @@ from services.seal.alerting import draft
 from services.seal.domain.alerts import SEVERITY, AlertEvent, AlertKind, AlertPhase
 from services.seal.domain.config import RuleConfig
 from services.seal.domain.errors import DomainValidationError, RemovalRefused
-from services.seal.domain.fences import PreparedFence
-from services.seal.domain.geometry import LatLon, LocalProjection, Route, geofence_from_document
-from services.seal.domain.lifecycle import SealState, remove_seal, transition
+from services.seal.domain.geometry import LatLon, Route, geofence_from_document
+from services.seal.domain.lifecycle import SealState, remove_seal, require_at_origin, transition
 from services.seal.domain.monitor import TripMonitor
 from services.seal.domain.trip import Trip
 from services.seal.ingest import Ingestor
@@ -57,6 +56,8 @@ class NewAttachment:
     route: str
     deadline: datetime | None
     officer: str
+    #: where the officer attaches the seal; must be inside the origin's geofence
+    position: LatLon | None
 
 
 def _state_error(seal: str, current: str, target: str, reason: str) -> FailedPrecondition:
@@ -114,7 +115,10 @@ class Custody:
             problems.append(FieldViolation("attachment.deadline", "is required"))
         elif new.deadline <= utcnow():
             problems.append(FieldViolation("attachment.deadline", "must be in the future"))
+        if new.position is None:
+            problems.append(FieldViolation("position", "is required"))
         collect(problems)
+        assert new.position is not None
         origin = await self._reference(SITES, "attachment.origin", new.origin)
         destination = await self._reference(SITES, "attachment.destination", new.destination)
         route = await self._reference(ROUTES, "attachment.route", new.route)
@@ -151,6 +155,8 @@ class Custody:
             seal = await self._get(SEALS, new.seal, "seal")
             current = SealState(seal["state"])
             transition(new.seal, current, SealState.ATTACHED)
+            origin_fence = geofence_from_document(origin["geofence"], "origin")
+            require_at_origin(new.seal, current, SealState.ATTACHED, new.position, origin_fence)
             busy = await self._db[ATTACHMENTS].find_one(
                 {"container_number": container, "closed": False}
             )
@@ -204,14 +210,7 @@ class Custody:
             att = await self._open_attachment(seal)
             plan = att["plan"]
             origin = geofence_from_document(plan["origin"], "origin")
-            if not PreparedFence.build(origin, LocalProjection(position)).contains_point(position):
-                raise _state_error(
-                    seal_name,
-                    current.value,
-                    SealState.IN_TRANSIT.value,
-                    f"arming must happen at the origin {att['origin']}: "
-                    f"{position.lat:.6f},{position.lon:.6f} is outside its geofence",
-                )
+            require_at_origin(seal_name, current, SealState.IN_TRANSIT, position, origin)
             now = utcnow()
             try:
                 trip = Trip(

@@ -208,6 +208,9 @@ class SealServicer(seal_pb2_grpc.SealServiceServicer):
                 route=a.route,
                 deadline=a.deadline.ToDatetime(tzinfo=_UTC) if a.HasField("deadline") else None,
                 officer=current_principal().subject,
+                position=position(request.position, "position")
+                if request.HasField("position")
+                else None,
             )
         )
         return seal_pb2.AttachSealResponse(

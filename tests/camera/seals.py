@@ -73,6 +73,7 @@ def sealed_transit(
                 route=f"routes/{route_id}",
                 deadline=stamp(now + timedelta(days=1)),
             ),
+            position=CAT_LAI,
         ),
         metadata=officer,
     )

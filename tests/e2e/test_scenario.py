@@ -354,7 +354,11 @@ def test_textiles_container_from_cat_lai_to_moc_bai(
         attached = ok(
             http.post(
                 f"/v1/seals/{seal_id}:attach",
-                params={"attachment_id": f"T-{tag}"},
+                params={
+                    "attachment_id": f"T-{tag}",
+                    "latitude": CAT_LAI.lat,
+                    "longitude": CAT_LAI.lon,
+                },
                 json={
                     "container_number": {"value": number},
                     "transit_declaration": f"30{tag}/G22",

@@ -236,7 +236,7 @@ def seal_transit(
     assert created.status_code == 201, created.text
     attached = http.post(
         f"/v1/seals/{seal_id}:attach",
-        params={"attachment_id": f"T-{tag}"},
+        params={"attachment_id": f"T-{tag}", "latitude": CAT_LAI.lat, "longitude": CAT_LAI.lon},
         json={
             "container_number": {"value": number},
             "transit_declaration": f"30{tag}/G22",

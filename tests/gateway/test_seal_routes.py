@@ -40,7 +40,7 @@ def test_transit_through_the_gateway_and_its_dossier(suite: Suite, http: httpx.C
     number = container_number()
     attached = http.post(
         f"/v1/seals/{seal_id}:attach",
-        params={"attachment_id": f"T-{tag}"},
+        params={"attachment_id": f"T-{tag}", "latitude": CAT_LAI.lat, "longitude": CAT_LAI.lon},
         json={
             "container_number": {"value": number},
             "transit_declaration": f"30{tag}/G22",

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-import pytest
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from pymongo import MongoClient
 
@@ -17,16 +16,6 @@ from services.seal.domain.pings import LockState
 from services.seal.domain.simulator import Detour, Scenario, Stop
 from tests.seal import transit as t
 from tests.support.stack import auth, database, raises_status
-
-
-@pytest.fixture(scope="module")
-def stub(suite: Suite) -> seal_pb2_grpc.SealServiceStub:
-    return seal_pb2_grpc.SealServiceStub(t.channel_of(suite))
-
-
-@pytest.fixture(scope="module")
-def places(stub: seal_pb2_grpc.SealServiceStub, suite: Suite) -> t.Places:
-    return t.create_places(stub, suite)
 
 
 def kinds(found: list[tuple[str, str]]) -> set[str]:
@@ -206,8 +195,7 @@ def test_removal_on_the_road_is_refused_and_alerted(
 ) -> None:
     tr = t.start(stub, suite, places)
     rows = t.rows(tr)
-    t.send(stub, suite, tr.seal, t.uploads(rows[:100]))
-    road = t.LatLon(rows[99]["lat"], rows[99]["lon"])
+    road = t.drive_to(stub, suite, tr, rows, 100)
     with raises_status(grpc.StatusCode.FAILED_PRECONDITION) as error:
         t.remove(stub, suite, tr.seal, road)
     assert error["preconditions"] == [("STATE", tr.seal)]
@@ -293,6 +281,7 @@ def test_invalid_arguments_name_the_fields(
         "attachment.container_number.value",
         "attachment.transit_declaration",
         "attachment.deadline",
+        "position",
     ]
     route = seal_pb2.Route(display_name="", corridor_width_m=-1)
     route.polyline.add(latitude=10.0, longitude=106.0)

@@ -67,42 +67,54 @@ class Transit:
     trip: Trip  # the simulated trip (device times from its start)
 
 
-def attach(
-    stub: seal_pb2_grpc.SealServiceStub,
-    suite: Suite,
-    places: Places,
-    deadline_s: float = 6 * 3600.0,
-) -> Transit:
-    officer = auth(suite.token("officer-7", "officer"))
+def create_seal(stub: seal_pb2_grpc.SealServiceStub, suite: Suite) -> str:
+    """A new seal in stock ("seals/SL-<tag>")."""
     tag = uuid.uuid4().hex[:8]
-    seal_id = f"SL-{tag}"
     stub.CreateSeal(
         seal_pb2.CreateSealRequest(
-            seal_id=seal_id,
+            seal_id=f"SL-{tag}",
             seal=seal_pb2.Seal(
                 manufacturer="VNSEAL", serial_number=f"SN-{tag}", battery_percent=95
             ),
         ),
-        metadata=officer,
+        metadata=auth(suite.token("officer-7", "officer")),
     )
-    number = container_number()
+    return f"seals/SL-{tag}"
+
+
+def attach_request(
+    seal: str, places: Places, deadline_s: float = 6 * 3600.0, where: LatLon = CAT_LAI
+) -> seal_pb2.AttachSealRequest:
+    """Attaching ``seal`` (from :func:`create_seal`) to a new container, the officer at
+    ``where``; the attachment is "attachments/T-<tag>"."""
+    tag = seal.removeprefix("seals/SL-")
     attachment = seal_pb2.Attachment(
-        container_number=container_pb2.ContainerNumber(value=number),
+        container_number=container_pb2.ContainerNumber(value=container_number()),
         transit_declaration=f"30{tag}/G22",
         origin=places.origin,
         destination=places.destination,
         route=places.route,
     )
     attachment.deadline.FromDatetime(datetime.now(UTC) + timedelta(seconds=deadline_s))
-    reply = stub.AttachSeal(
-        seal_pb2.AttachSealRequest(
-            name=f"seals/{seal_id}", attachment_id=f"T-{tag}", attachment=attachment
-        ),
-        metadata=officer,
+    return seal_pb2.AttachSealRequest(
+        name=seal, attachment_id=f"T-{tag}", attachment=attachment, position=sample.geo(where)
     )
+
+
+def attach(
+    stub: seal_pb2_grpc.SealServiceStub,
+    suite: Suite,
+    places: Places,
+    deadline_s: float = 6 * 3600.0,
+) -> Transit:
+    seal = create_seal(stub, suite)
+    request = attach_request(seal, places, deadline_s)
+    reply = stub.AttachSeal(request, metadata=auth(suite.token("officer-7", "officer")))
     assert reply.seal.state == seal_pb2.SEAL_STATE_ATTACHED
-    trip = demo_trip(trip_id=f"T-{tag}", device_id=seal_id, start_time=time.time())
-    return Transit(f"seals/{seal_id}", reply.attachment.name, number, trip)
+    trip = demo_trip(
+        trip_id=request.attachment_id, device_id=seal.split("/")[1], start_time=time.time()
+    )
+    return Transit(seal, reply.attachment.name, request.attachment.container_number.value, trip)
 
 
 def arm(stub: seal_pb2_grpc.SealServiceStub, suite: Suite, transit: Transit) -> None:
@@ -136,6 +148,18 @@ def send(
 ) -> list[seal_pb2.StreamPingsResponse]:
     device = auth(suite.token(f"gateway-{seal}", "device"))
     return list(stub.StreamPings(iter(sample.requests(seal, groups)), metadata=device, timeout=60))
+
+
+def drive_to(
+    stub: seal_pb2_grpc.SealServiceStub,
+    suite: Suite,
+    transit: Transit,
+    rows: Sequence[dict[str, Any]],
+    count: int,
+) -> LatLon:
+    """Sends the trip's first ``count`` rows as uploads; returns where the truck then is."""
+    send(stub, suite, transit.seal, uploads(rows[:count]))
+    return LatLon(rows[count - 1]["lat"], rows[count - 1]["lon"])
 
 
 def alerts(mongo: MongoClient[dict[str, Any]], suite: Suite, seal: str) -> list[tuple[str, str]]:

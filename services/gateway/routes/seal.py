@@ -100,18 +100,24 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         SEAL + ":attach",
-        summary="Attach a seal in stock to a container for a transit. Roles: officer",
+        summary="Attach a seal in stock to a container for a transit, at the origin (latitude "
+        "and longitude: where the officer stands, inside the origin's geofence). Roles: officer",
         operation_id="AttachSeal",
     )
     async def attach(
         seal_id: str,
         attachment_id: Annotated[str, Query()],
+        latitude: Annotated[float, Query(ge=-90, le=90)],
+        longitude: Annotated[float, Query(ge=-180, le=180)],
         body: JsonBody,
         who: Annotated[Principal, Depends(officers)],
     ) -> Response:
         attachment = parse_body(body, pb.Attachment(), "attachment")
         request = pb.AttachSealRequest(
-            name=f"seals/{seal_id}", attachment_id=attachment_id, attachment=attachment
+            name=f"seals/{seal_id}",
+            attachment_id=attachment_id,
+            attachment=attachment,
+            position=Position(latitude=latitude, longitude=longitude).proto(),
         )
         return message_response(await gw.call(b.seal.AttachSeal, request, who))
 

@@ -39,6 +39,11 @@ class PreparedFence:
         return bool(self.contains(np.array([x]), np.array([y]))[0])
 
 
+def fence_contains(fence: Geofence, p: LatLon) -> bool:
+    """Whether one point is inside ``fence`` (projected around the point itself)."""
+    return PreparedFence.build(fence, LocalProjection(p)).contains_point(p)
+
+
 def any_contains(fences: tuple[PreparedFence, ...], x: F64, y: F64) -> B1:
     out = np.zeros(x.shape[0], dtype=np.bool_)
     for f in fences:

@@ -6,6 +6,8 @@
 REMOVED is reachable only through :func:`remove_seal`, which needs the seal's position and the
 trip's destination geofence: a removal outside the destination raises :class:`RemovalRefused`
 (an :class:`IllegalTransition`) carrying the UNAUTHORISED_REMOVAL alert the caller must persist.
+Attaching and arming are done by an officer at the origin: :func:`require_at_origin` refuses
+them elsewhere.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from types import MappingProxyType
 
 from services.seal.domain.alerts import SEVERITY, AlertEvent, AlertKind, AlertPhase
 from services.seal.domain.errors import IllegalTransition, RemovalRefused
-from services.seal.domain.fences import PreparedFence
-from services.seal.domain.geometry import Geofence, LatLon, LocalProjection
+from services.seal.domain.fences import fence_contains
+from services.seal.domain.geometry import Geofence, LatLon
 
 
 class SealState(enum.StrEnum):
@@ -64,6 +66,21 @@ def transition(subject: str, current: SealState, target: SealState) -> SealState
     return target
 
 
+def require_at_origin(
+    subject: str, current: SealState, target: SealState, position: LatLon, origin: Geofence
+) -> None:
+    """Refuse ``current -> target`` (attach, arm) when the officer's ``position`` is outside the
+    origin's geofence: those changes are made at the origin, with the container."""
+    if not fence_contains(origin, position):
+        raise IllegalTransition(
+            subject,
+            current.value,
+            target.value,
+            f"must happen at the origin {origin.name!r}: "
+            f"{position.lat:.6f},{position.lon:.6f} is outside its geofence",
+        )
+
+
 def remove_seal(
     subject: str,
     current: SealState,
@@ -78,8 +95,7 @@ def remove_seal(
     ``alert`` the caller must write to its outbox. Inside but from another state than ARRIVED
     raises a plain :class:`IllegalTransition` (nothing suspicious happened, the order is wrong).
     """
-    prepared = PreparedFence.build(destination, LocalProjection(position))
-    if not prepared.contains_point(position):
+    if not fence_contains(destination, position):
         reason = f"position {position.lat:.6f},{position.lon:.6f} is outside the destination"
         alert = AlertEvent(
             phase=AlertPhase.OPENED,

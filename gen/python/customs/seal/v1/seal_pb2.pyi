@@ -1151,6 +1151,7 @@ class AttachSealRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     ATTACHMENT_ID_FIELD_NUMBER: _builtins.int
     ATTACHMENT_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The seal: "seals/{seal_id}". Required."""
     attachment_id: _builtins.str
@@ -1161,16 +1162,23 @@ class AttachSealRequest(_message.Message):
         deadline are read; the other fields are output only.
         """
 
+    @_builtins.property
+    def position(self) -> _geo_pb2.GeoPoint:
+        """Where the seal is being attached (the officer's fix). Required; must be inside the origin's
+        geofence.
+        """
+
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         attachment_id: _builtins.str = ...,
         attachment: Global___Attachment | None = ...,
+        position: _geo_pb2.GeoPoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "position", b"position"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "attachment_id", b"attachment_id", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "attachment_id", b"attachment_id", "name", b"name", "position", b"position"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -234,7 +234,9 @@ class SealServiceServicer:
 
     def AttachSeal(self, request, context):
         """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
-        attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+        attachment. The officer does it at the origin: the given position must be inside the
+        origin's geofence. Another state, or a position outside the origin, is FAILED_PRECONDITION
+        with the reason. Roles: officer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

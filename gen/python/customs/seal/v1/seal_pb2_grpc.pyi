@@ -71,7 +71,9 @@ class SealServiceStub:
     """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
     AttachSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.AttachSealRequest, _seal_pb2.AttachSealResponse]
     """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
-    attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+    attachment. The officer does it at the origin: the given position must be inside the
+    origin's geofence. Another state, or a position outside the origin, is FAILED_PRECONDITION
+    with the reason. Roles: officer.
     """
     ArmSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ArmSealRequest, _seal_pb2.ArmSealResponse]
     """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
@@ -162,7 +164,9 @@ class SealServiceAsyncStub(SealServiceStub):
     """Lists routes ordered by name, AIP-158 paging. Roles: any authenticated person or service."""
     AttachSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.AttachSealRequest, _seal_pb2.AttachSealResponse]  # type: ignore[assignment]
     """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
-    attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+    attachment. The officer does it at the origin: the given position must be inside the
+    origin's geofence. Another state, or a position outside the origin, is FAILED_PRECONDITION
+    with the reason. Roles: officer.
     """
     ArmSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.ArmSealRequest, _seal_pb2.ArmSealResponse]  # type: ignore[assignment]
     """Arms an attached seal at the origin: ATTACHED -> IN_TRANSIT; supervision starts. The given
@@ -322,7 +326,9 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_seal_pb2.AttachSealResponse, _abc.Awaitable[_seal_pb2.AttachSealResponse]]:
         """Attaches a seal in stock to a container for a transit: IN_STOCK -> ATTACHED, and creates the
-        attachment. Another state is FAILED_PRECONDITION with the reason. Roles: officer.
+        attachment. The officer does it at the origin: the given position must be inside the
+        origin's geofence. Another state, or a position outside the origin, is FAILED_PRECONDITION
+        with the reason. Roles: officer.
         """
 
     @_abc_1.abstractmethod

@@ -103,6 +103,8 @@ class TlsConfig:
     key_file: Path | None
     ca_file: Path | None
     require_client_cert: bool
+    #: A plaintext address serving only grpc.health.v1 (kubelet's gRPC probes speak no TLS).
+    health_listen: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TlsConfig:
@@ -121,7 +123,12 @@ class TlsConfig:
         if client_auth == "require" and (ca is None or cert is None):
             missing = "GRPC_TLS_CA_FILE" if ca is None else "GRPC_TLS_CERT_FILE"
             raise ConfigError(missing, "is required when GRPC_TLS_CLIENT_AUTH=require")
-        return cls(cert, key, ca, client_auth == "require")
+        health = (
+            read(env, "GRPC_HEALTH_LISTEN", listen_address)
+            if env.get("GRPC_HEALTH_LISTEN", "").strip()
+            else None
+        )
+        return cls(cert, key, ca, client_auth == "require", health)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,18 @@ async def _watch_dependencies(res: Resources, names: Sequence[str]) -> None:
             log.info("health now %s", "SERVING" if healthy else "NOT_SERVING")
 
 
+def _health_only_server(health: HealthServicer, listen: str | None) -> grpc.aio.Server | None:
+    """A plaintext server with only grpc.health.v1 on ``listen`` (for probes that speak no
+    TLS), sharing the main server's health states; None when not configured."""
+    if listen is None:
+        return None
+    probes = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(health, probes)
+    if probes.add_insecure_port(listen) == 0:
+        raise ConfigError("GRPC_HEALTH_LISTEN", f"cannot listen on {listen}")
+    return probes
+
+
 async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | None = None) -> None:
     config = PlatformConfig.from_env(spec.name)
     logs.setup(spec.name, config.log_level)
@@ -151,8 +163,11 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
         port = server.add_insecure_port(config.listen)
     if port == 0:
         raise ConfigError("GRPC_LISTEN", f"cannot listen on {config.listen}")
+    probes = _health_only_server(health, config.tls.health_listen)
     # Health answers (NOT_SERVING) while storage and warm-up are still under way.
     await server.start()
+    if probes is not None:
+        await probes.start()
     address = f"{config.listen.rpartition(':')[0]}:{port}"
     log.info(
         "listening",
@@ -186,6 +201,8 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
     await health.enter_graceful_shutdown()
     res.outbox.close()
     await server.stop(config.shutdown_grace_seconds)
+    if probes is not None:
+        await probes.stop(0)
     await service.stop()
     for task in res.background:
         task.cancel()

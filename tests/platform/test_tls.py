@@ -15,10 +15,12 @@ import httpx
 import pytest
 from customs.dutylog.v1 import dutylog_pb2 as api
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from devstack.certificates import issue_loopback
+from devstack.processes import free_port
 from devstack.stores import Stores
-from devstack.suite import Suite
+from devstack.suite import Suite, health_status
 from services.platform.config import ConfigError, TlsConfig
 from tests.dutylog.service_helpers import stub as dutylog_stub
 from tests.support.stack import auth, channel, wait_for
@@ -126,12 +128,18 @@ def test_server_tls_alone_serves_clients_without_certificates(
     suite = Suite(tmp_path, stores, namespace=f"tlsx{uuid.uuid4().hex[:6]}")
     files = issue_loopback(tmp_path / "pki")
     suite.tls = files
+    probes = f"127.0.0.1:{free_port()}"
     try:
-        seal = suite.start("seal")
+        seal = suite.start("seal", {"GRPC_HEALTH_LISTEN": probes})
         only_ca = grpc.ssl_channel_credentials(files.ca.read_bytes())
         list_seals(seal.address, only_ca, suite.token("o", "officer"))
         with pytest.raises(grpc.RpcError):
             list_seals(seal.address, None, suite.token("o", "officer"))  # still no plaintext
+        # kubelet's gRPC probes speak no TLS: health alone answers in plaintext on its own port
+        assert health_status(probes) == int(health_pb2.HealthCheckResponse.SERVING)
+        with pytest.raises(grpc.RpcError) as only_health:
+            list_seals(probes, None, suite.token("o", "officer"))
+        assert only_health.value.code() == grpc.StatusCode.UNIMPLEMENTED
     finally:
         suite.stop()
 

@@ -247,7 +247,6 @@ class Custody:
                 await self._set_seal(session, seal_name, current, SealState.IN_TRANSIT)
 
             await self._ingestor.transaction(work)
-        await self._ingestor.follow(seal_name)
         return await self._get(SEALS, seal_name, "seal"), await self._get(
             ATTACHMENTS, att["name"], "attachment"
         )

@@ -2,7 +2,11 @@
 one transaction (pings, trip states, alerts), and a sweeper runs the clock-driven rules.
 
 Each device's supervision state (its trip monitor) is cached in memory and owned by this
-process while it serves the device; every write of it is conditioned on the attachment's
+process while it serves the device. The cache can be dropped at any time (after a lifecycle
+change, a failed transaction); the set of *followed* seals cannot: the sweeper goes over every
+followed seal, reloading the dropped ones, and stops following a seal only once it is no longer
+supervised, so a silent seal is found whatever happened to its cache. Every write of the
+monitor is conditioned on the attachment's
 ``version``, so a stale cache (another replica wrote) fails the transaction instead of
 overwriting, the cache is dropped, reloaded from the database, and the group is retried once.
 A failed transaction also drops the cache of every device it touched: memory never runs ahead
@@ -113,6 +117,8 @@ class Ingestor:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._devices: dict[str, Device] = {}
+        #: seals the sweeper goes over (supervised ones, cached or not)
+        self._followed: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._instance = instance
         #: counters of the commit loop (DEBUG log every 10 commits, INFO totals at stop)
@@ -200,17 +206,16 @@ class Ingestor:
 
     @contextlib.asynccontextmanager
     async def exclusive(self, seal: str) -> AsyncIterator[None]:
-        """Runs a lifecycle change of ``seal`` alone; its cached state is reloaded after."""
+        """Runs a lifecycle change of ``seal`` alone. Whatever its outcome (done, refused,
+        failed), the cached state is dropped and the seal stays followed: the next sweep or
+        ping reloads it from the database, and the sweeper lets it go once it is no longer
+        supervised."""
         async with self._lock:
             try:
                 yield
             finally:
                 self._devices.pop(seal, None)
-
-    async def follow(self, seal: str) -> None:
-        """Loads ``seal`` now (after arming: the sweeper must see it before any ping)."""
-        async with self._lock:
-            await self._device(seal)
+                self._followed.add(seal)
 
     # ------------------------------------------------------------------ ingestion
     def submit(self, seal: str, batch: PingBatch) -> asyncio.Future[Ack]:
@@ -413,6 +418,8 @@ class Ingestor:
                 monitor = await load_monitor(self._db, attachment)
         device = Device(seal, state, attachment, monitor, await highest_seq(self._db, seal))
         self._devices[seal] = device
+        if _supervised(device):
+            self._followed.add(seal)
         return device
 
     # ------------------------------------------------------------------ sweeper
@@ -421,9 +428,15 @@ class Ingestor:
         now = time.time() if now is None else now
         async with self._lock:
             plan = _Plan()
-            for device in list(self._devices.values()):
-                if device.monitor is None or device.attachment is None:
+            for seal in sorted(self._followed):
+                try:
+                    device = await self._device(seal)
+                except NotFound:
+                    device = None
+                if device is None or not _supervised(device):
+                    self._followed.discard(seal)
                     continue
+                assert device.monitor is not None
                 before = monitor_state(device.monitor)
                 events = device.monitor.sweep(now)
                 if events or monitor_state(device.monitor) != before:
@@ -449,6 +462,13 @@ class Ingestor:
                 )
             except Exception:
                 log.exception("sweep failed; next one in %.1f s", self._sweep_seconds)
+
+
+def _supervised(device: Device) -> bool:
+    """Whether the sweeper must watch ``device``: an armed trip not yet closed."""
+    return (
+        device.state in SUPERVISED and device.monitor is not None and device.attachment is not None
+    )
 
 
 class _Retryable(Exception):

@@ -266,7 +266,7 @@ class Custody:
             except RemovalRefused as refused:
                 await self._refuse_removal(att, refused, officer)
                 raise
-            drafts = self._closing_drafts(att, now.timestamp())
+            drafts = _closing_drafts(att, now.timestamp(), "seal removed at the destination")
 
             async def work(session: AsyncClientSession) -> None:
                 await self._db[ATTACHMENTS].update_one(
@@ -278,6 +278,7 @@ class Custody:
                             "removed_by": officer,
                             "remove_time": now,
                             "open_episodes": [],
+                            "removal_episodes": [],
                         },
                         "$inc": {"version": 1},
                     },
@@ -294,55 +295,36 @@ class Custody:
             ATTACHMENTS, att["name"], "attachment"
         )
 
-    def _closing_drafts(self, att: dict[str, Any], now: float) -> list[AlertDraft]:
-        """CLOSED events of the trip's episodes still open when the transit closes."""
-        drafts = []
-        for rec in (att.get("monitor") or {}).get("records", []):
-            if rec.get("end_time") is None:
-                kind = AlertKind(rec["kind"])
-                event = AlertEvent(
-                    AlertPhase.CLOSED,
-                    kind,
-                    SEVERITY[kind],
-                    rec["episode_id"],
-                    (),
-                    "transit closed: seal removed at the destination",
-                    None,
-                    now,
-                )
-                drafts.append(draft(event, att))
-        return drafts
-
     async def _refuse_removal(
         self, att: dict[str, Any], refused: RemovalRefused, officer: str
     ) -> None:
-        """Writes the UNAUTHORISED_REMOVAL alert of a refused removal (the request still fails)."""
-        event = refused.alert
-        alert = draft(event, att)
-        alert = replace(
-            alert, evidence={**alert.evidence, "officer": officer, "reason": refused.reason}
-        )
+        """Records a refused removal (the request still fails). The first one opens the
+        attachment's UNAUTHORISED_REMOVAL episode; later attempts while it is open are added to
+        the integrity issues without raising it again (one alert per episode). The episode
+        closes with the transit (see :func:`_closing_drafts`)."""
         issue = f"removal attempted outside the destination by {officer}: {refused.reason}"
+        push: dict[str, Any] = {"removal_issues": issue, "integrity_issues": issue}
+        alert = None
+        if not att.get("removal_episodes"):
+            event = refused.alert
+            alert = draft(event, att)
+            alert = replace(
+                alert, evidence={**alert.evidence, "officer": officer, "reason": refused.reason}
+            )
+            push |= {"removal_episodes": event.episode_id, "open_episodes": event.episode_id}
 
         async def work(session: AsyncClientSession) -> None:
             await self._db[ATTACHMENTS].update_one(
                 {"name": att["name"]},
-                {
-                    "$push": {
-                        "removal_episodes": event.episode_id,
-                        "removal_issues": issue,
-                        "integrity_issues": issue,
-                        "open_episodes": event.episode_id,
-                    },
-                    "$set": {"intact": False},
-                    "$inc": {"version": 1},
-                },
+                {"$push": push, "$set": {"intact": False}, "$inc": {"version": 1}},
                 session=session,
             )
-            await self._outbox.publish(session, alert)
+            if alert is not None:
+                await self._outbox.publish(session, alert)
 
         await self._ingestor.transaction(work)
-        self._outbox.notify()
+        if alert is not None:
+            self._outbox.notify()
 
     async def return_to_stock(self, seal_name: str) -> dict[str, Any]:
         parse_name("name", seal_name, "seals")
@@ -350,19 +332,33 @@ class Custody:
             seal = await self._get(SEALS, seal_name, "seal")
             current = SealState(seal["state"])
             transition(seal_name, current, SealState.IN_STOCK)
+            # a faulty seal still on its attachment: the transit closes now, with its episodes
+            att = await self._open_attachment(seal) if seal.get("attachment") else None
+            drafts = (
+                _closing_drafts(att, utcnow().timestamp(), "faulty seal returned to stock")
+                if att is not None and not att["closed"]
+                else []
+            )
 
             async def work(session: AsyncClientSession) -> None:
-                if seal.get("attachment"):
+                if att is not None:
                     await self._db[ATTACHMENTS].update_one(
-                        {"name": seal["attachment"]},
-                        {"$set": {"closed": True, "open_episodes": []}, "$inc": {"version": 1}},
+                        {"name": att["name"]},
+                        {
+                            "$set": {"closed": True, "open_episodes": [], "removal_episodes": []},
+                            "$inc": {"version": 1},
+                        },
                         session=session,
                     )
                 await self._set_seal(
                     session, seal_name, current, SealState.IN_STOCK, "", {"fault": ""}
                 )
+                for d in drafts:
+                    await self._outbox.publish(session, d)
 
             await self._ingestor.transaction(work)
+            if drafts:
+                self._outbox.notify()
         return await self._get(SEALS, seal_name, "seal")
 
     async def report_fault(self, seal_name: str, reason: str) -> dict[str, Any]:
@@ -397,3 +393,30 @@ class Custody:
 
             await self._ingestor.transaction(work)
         return await self._get(SEALS, seal_name, "seal")
+
+
+def _closing_drafts(att: dict[str, Any], now: float, why: str) -> list[AlertDraft]:
+    """CLOSED events of the episodes still open when the transit closes: the trip monitor's and
+    the UNAUTHORISED_REMOVAL episode of a refused removal."""
+    still_open = [
+        (AlertKind(rec["kind"]), rec["episode_id"])
+        for rec in (att.get("monitor") or {}).get("records", [])
+        if rec.get("end_time") is None
+    ]
+    still_open += [(AlertKind.UNAUTHORISED_REMOVAL, e) for e in att.get("removal_episodes", [])]
+    return [
+        draft(
+            AlertEvent(
+                AlertPhase.CLOSED,
+                kind,
+                SEVERITY[kind],
+                episode,
+                (),
+                f"transit closed: {why}",
+                None,
+                now,
+            ),
+            att,
+        )
+        for kind, episode in still_open
+    ]

@@ -252,16 +252,20 @@ class SealServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RemoveSeal(self, request, context):
-        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
-        inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
-        UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment and every
+        alert episode still open on it. Legal only inside the destination's geofence: elsewhere it is
+        refused (FAILED_PRECONDITION) AND recorded as an integrity issue; the first refused attempt
+        opens the attachment's SEAL_UNAUTHORISED_REMOVAL alert, later ones while it is open do not
+        raise it again. That episode closes when the transit closes: the legal removal at the
+        destination, or the return to stock of the seal reported faulty. Roles: officer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReturnSealToStock(self, request, context):
-        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. A FAULTY seal's open
+        attachment is closed then, with every alert episode still open on it. Roles: officer,
         supervisor.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -81,12 +81,16 @@ class SealServiceStub:
     Roles: officer.
     """
     RemoveSeal: _grpc.UnaryUnaryMultiCallable[_seal_pb2.RemoveSealRequest, _seal_pb2.RemoveSealResponse]
-    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
-    inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
-    UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment and every
+    alert episode still open on it. Legal only inside the destination's geofence: elsewhere it is
+    refused (FAILED_PRECONDITION) AND recorded as an integrity issue; the first refused attempt
+    opens the attachment's SEAL_UNAUTHORISED_REMOVAL alert, later ones while it is open do not
+    raise it again. That episode closes when the transit closes: the legal removal at the
+    destination, or the return to stock of the seal reported faulty. Roles: officer.
     """
     ReturnSealToStock: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ReturnSealToStockRequest, _seal_pb2.ReturnSealToStockResponse]
-    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. A FAULTY seal's open
+    attachment is closed then, with every alert episode still open on it. Roles: officer,
     supervisor.
     """
     ReportSealFault: _grpc.UnaryUnaryMultiCallable[_seal_pb2.ReportSealFaultRequest, _seal_pb2.ReportSealFaultResponse]
@@ -174,12 +178,16 @@ class SealServiceAsyncStub(SealServiceStub):
     Roles: officer.
     """
     RemoveSeal: _aio.UnaryUnaryMultiCallable[_seal_pb2.RemoveSealRequest, _seal_pb2.RemoveSealResponse]  # type: ignore[assignment]
-    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
-    inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
-    UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+    """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment and every
+    alert episode still open on it. Legal only inside the destination's geofence: elsewhere it is
+    refused (FAILED_PRECONDITION) AND recorded as an integrity issue; the first refused attempt
+    opens the attachment's SEAL_UNAUTHORISED_REMOVAL alert, later ones while it is open do not
+    raise it again. That episode closes when the transit closes: the legal removal at the
+    destination, or the return to stock of the seal reported faulty. Roles: officer.
     """
     ReturnSealToStock: _aio.UnaryUnaryMultiCallable[_seal_pb2.ReturnSealToStockRequest, _seal_pb2.ReturnSealToStockResponse]  # type: ignore[assignment]
-    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+    """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. A FAULTY seal's open
+    attachment is closed then, with every alert episode still open on it. Roles: officer,
     supervisor.
     """
     ReportSealFault: _aio.UnaryUnaryMultiCallable[_seal_pb2.ReportSealFaultRequest, _seal_pb2.ReportSealFaultResponse]  # type: ignore[assignment]
@@ -348,9 +356,12 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _seal_pb2.RemoveSealRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_seal_pb2.RemoveSealResponse, _abc.Awaitable[_seal_pb2.RemoveSealResponse]]:
-        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment. Legal only
-        inside the destination's geofence: elsewhere it is refused (FAILED_PRECONDITION) AND an
-        UNAUTHORISED_REMOVAL alert is written. Roles: officer.
+        """Removes the seal at the destination: ARRIVED -> REMOVED, closing the attachment and every
+        alert episode still open on it. Legal only inside the destination's geofence: elsewhere it is
+        refused (FAILED_PRECONDITION) AND recorded as an integrity issue; the first refused attempt
+        opens the attachment's SEAL_UNAUTHORISED_REMOVAL alert, later ones while it is open do not
+        raise it again. That episode closes when the transit closes: the legal removal at the
+        destination, or the return to stock of the seal reported faulty. Roles: officer.
         """
 
     @_abc_1.abstractmethod
@@ -359,7 +370,8 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _seal_pb2.ReturnSealToStockRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_seal_pb2.ReturnSealToStockResponse, _abc.Awaitable[_seal_pb2.ReturnSealToStockResponse]]:
-        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. Roles: officer,
+        """Puts a removed (or repaired FAULTY) seal back in stock: -> IN_STOCK. A FAULTY seal's open
+        attachment is closed then, with every alert episode still open on it. Roles: officer,
         supervisor.
         """
 

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -225,7 +226,8 @@ def test_bad_uploads_name_the_field_and_leave_nothing(
         scanner_request(unique_id("BAD"), ph), metadata=tokens["supervisor"]
     ).scanner.name
     db = mongo[database(suite, "scanner")]
-    for field, up in _spoiled(ph, name).items():
+    spoiled = _spoiled(ph, name)
+    for field, up in spoiled.items():
         with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
             upload(stub, tokens, up)
         assert field.strip() in error["violations"], (field, error["message"])
@@ -235,6 +237,54 @@ def test_bad_uploads_name_the_field_and_leave_nothing(
     assert error["violations"] == ["metadata"]
     assert db["scans"].count_documents({"scanner": name}) == 0
     assert objects(s3, suite, f"{name}/scans/") == []
+    unknown = spoiled["metadata.scanner"].metadata.scanner
+    assert db["scans"].count_documents({"scanner": unknown}) == 0
+    assert db["scanners"].count_documents({"name": unknown}) == 0
+    assert objects(s3, suite, f"{unknown}/") == []
+
+
+def test_an_upload_aborted_by_the_client_leaves_nothing(
+    suite: Suite,
+    stub: Stub,
+    tokens: dict[str, Any],
+    mongo: MongoClient[dict[str, Any]],
+    s3: Minio,
+) -> None:
+    """The device cancels the call after part of the payload: no record, no object; a retry
+    with the same key is then a new scan, and the only one stored."""
+    ph = make_phantom(PhantomKind.ORGANIC, rows=256, cols=2400, seed=4)  # 2.4 MB of planes
+    name = stub.CreateScanner(
+        scanner_request(unique_id("AB"), ph), metadata=tokens["supervisor"]
+    ).scanner.name
+    up = Upload(ph, name, unique_id("abort"), (container(),), chunk=64 * 1024)
+    chunks = len(up.data) // up.chunk
+    handed_over, release = threading.Event(), threading.Event()
+
+    def part_of_the_stream() -> Iterator[pb.UploadScanRequest]:
+        for i, request in enumerate(up.requests()):
+            if i == 1 + chunks // 2:  # metadata and half of the chunks are with gRPC
+                handed_over.set()
+                release.wait(60)
+                return
+            yield request
+
+    call = stub.UploadScan.future(part_of_the_stream(), metadata=tokens["device"], timeout=60)
+    try:
+        assert handed_over.wait(60)
+        assert call.cancel()
+    finally:
+        release.set()
+    assert call.cancelled()
+    db = mongo[database(suite, "scanner")]
+    assert db["scans"].count_documents({"scanner": name}) == 0
+    assert objects(s3, suite, f"{name}/scans/") == []
+    # the retry follows the cancellation on the same connection; once it is stored, the
+    # aborted stream has long been handled
+    retry = upload(stub, tokens, up)
+    assert not retry.duplicate and retry.scan.state == pb.SCAN_STATE_ANALYSED
+    assert db["scans"].count_documents({"scanner": name}) == 1
+    stored = objects(s3, suite, f"{name}/scans/")
+    assert len(stored) == 5 and all(k.startswith(f"{retry.scan.name}/") for k in stored)
 
 
 def test_verdict_and_inspection_follow_the_state_machine(

@@ -95,19 +95,21 @@ def test_invalid_calibration_names_the_field_and_leaves_nothing(
     s3: Minio,
 ) -> None:
     supervisor = auth(suite.token("sup-1", "supervisor"))
+    scanners = mongo[database(suite, "scanner")]["scanners"]
+    records = scanners.count_documents({})
+    stored = len(list(s3.list_objects(bucket(suite, "scanner"), prefix="scanners/")))
     bad = new_scanner("CL-BAD")
     del bad.calibration[1].air[10:]
     with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
         stub.CreateScanner(bad, metadata=supervisor)
     assert error["violations"] == ["calibration[1].air"]
-    assert mongo[database(suite, "scanner")]["scanners"].count_documents({}) >= 0
-    assert (
-        mongo[database(suite, "scanner")]["scanners"].find_one({"name": "scanners/CL-BAD"}) is None
-    )
+    assert scanners.find_one({"name": "scanners/CL-BAD"}) is None
+    assert scanners.count_documents({}) == records  # no record under any other name either
     leftovers = list(
         s3.list_objects(bucket(suite, "scanner"), prefix="scanners/CL-BAD/", recursive=True)
     )
     assert leftovers == []
+    assert len(list(s3.list_objects(bucket(suite, "scanner"), prefix="scanners/"))) == stored
 
 
 def test_duplicate_leaves_no_orphan_object(

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from services.scanner.domain import Declaration, RawScan, ScannerGeometry, analyse, warm_up
+from services.scanner.domain.kernels import compiled
 from services.scanner.domain.model import U16Array
 from services.scanner.products import Products, analysis_document, make_products
 
@@ -69,10 +70,22 @@ class Engine:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     async def warm_up(self) -> None:
-        """Compiles (or loads from the cache) every kernel; run before reporting SERVING."""
+        """Compiles (or loads from the cache) every kernel; run before reporting SERVING. The
+        "kernels ready" log line says how many kernels are compiled and which are not."""
         started = time.perf_counter()
         await asyncio.get_running_loop().run_in_executor(self._pool, warm_up)
-        log.info("kernels ready", extra={"seconds": round(time.perf_counter() - started, 2)})
+        counts = compiled()
+        missing = sorted(name for name, n in counts.items() if n == 0)
+        if missing:
+            log.warning("warm-up left kernels to compile on first use: %s", ", ".join(missing))
+        log.info(
+            "kernels ready",
+            extra={
+                "seconds": round(time.perf_counter() - started, 2),
+                "kernels": len(counts),
+                "not_compiled": missing,
+            },
+        )
 
     async def run(self, job: Job) -> Outcome:
         return await asyncio.get_running_loop().run_in_executor(self._pool, run_job, job)

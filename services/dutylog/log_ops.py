@@ -123,6 +123,10 @@ class LogOps:
         references: References,
         principal: Principal,
     ) -> tuple[Document, SealedEntry]:
+        # Milliseconds, what the stored directive keeps: the log's due time and the directive's
+        # (which the handover summary reads) are the same instant.
+        due = due.replace(microsecond=due.microsecond // 1000 * 1000)
+
         async def work(txn: Txn) -> tuple[Document, SealedEntry]:
             await absent(txn, DIRECTIVES, f"rooms/{room}/directives/{directive_id}")
             issuer = await author(txn, principal)

@@ -1,21 +1,37 @@
-"""Shifts and handovers: opening a shift, handing it over, acknowledging the handover."""
+"""Shifts and handovers: opening a shift, handing it over (its summary read through indexes,
+never the whole log), acknowledging the handover."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
 
+from pymongo import ASCENDING
+
 from services.dutylog.chain_store import ChainStore, Txn, entry_from_doc
+from services.dutylog.domain.alarms import AlarmState
 from services.dutylog.domain.checkpoints import CheckpointReason
+from services.dutylog.domain.directives import DirectiveState
 from services.dutylog.domain.entries import Officer
 from services.dutylog.domain.errors import DomainValidationError, IllegalTransition
-from services.dutylog.domain.handovers import acknowledge_handover, hand_over
-from services.dutylog.domain.shifts import open_shift
+from services.dutylog.domain.handovers import (
+    NOTABLE_CANDIDATE_KINDS,
+    CarryOver,
+    HandoverSummary,
+    acknowledge_handover,
+    hand_over,
+    summarise,
+)
+from services.dutylog.domain.shifts import Shift, open_shift
 from services.dutylog.officers import member
 from services.dutylog.officers import open_shift as current_shift
 from services.dutylog.store import (
+    ALARMS,
+    DIRECTIVES,
     HANDOVERS,
     SHIFTS,
+    alarm_from_doc,
+    directive_from_doc,
     handover_doc,
     handover_from_doc,
     handover_state_doc,
@@ -43,6 +59,46 @@ async def find(txn: Txn, collection: str, name: str, kind: str) -> Document:
 async def absent(txn: Txn, collection: str, name: str) -> None:
     if await txn.store.db[collection].find_one({"name": name}, session=txn.session):
         raise AlreadyExists(f"{name} already exists", "ALREADY_EXISTS", {"name": name})
+
+
+def _seq_of(doc: Document) -> int:
+    """Seq of the entry that opened an alarm or issued a directive (log order)."""
+    return int(str(doc["entry"]).rsplit("/", 1)[1])
+
+
+async def handover_summary(txn: Txn, outgoing: Shift, first_seq: int) -> HandoverSummary:
+    """The handover summary from what it needs only, each through an index: the room's open
+    alarms and open directives (their projections, kept in the transaction of each step) and
+    the outgoing shift's candidate notable entries (seq from ``first_seq``, the entry that
+    opened it). Equal to ``build_handover_summary`` over the whole log."""
+    db, room, session = txn.store.db, txn.room, txn.session
+    open_states = [s.value for s in AlarmState if s is not AlarmState.RESOLVED]
+    alarms = (
+        await db[ALARMS]
+        .find({"room": room, "state": {"$in": open_states}}, session=session)
+        .to_list()
+    )
+    directives = (
+        await db[DIRECTIVES]
+        .find({"room": room, "state": DirectiveState.OPEN.value}, session=session)
+        .to_list()
+    )
+    kinds = [k.value for k in NOTABLE_CANDIDATE_KINDS]
+    cursor = txn.store.entries.find(
+        {"room": room, "kind": {"$in": kinds}, "seq": {"$gte": first_seq}}, session=session
+    )
+    try:
+        candidates = [entry_from_doc(d) for d in await cursor.sort("seq", ASCENDING).to_list()]
+    except DomainValidationError as exc:
+        why = f"the log of rooms/{room} is damaged ({exc}); run VerifyChain"
+        raise FailedPrecondition(
+            why, "CHAIN_DAMAGED", {}, [PreconditionViolation("CHAIN", f"rooms/{room}", why)]
+        ) from exc
+    carry = CarryOver(
+        tuple(alarm_from_doc(d) for d in sorted(alarms, key=_seq_of)),
+        tuple(directive_from_doc(d) for d in sorted(directives, key=_seq_of)),
+    )
+    return summarise(outgoing, carry, candidates)
 
 
 class ShiftOps:
@@ -86,17 +142,9 @@ class ShiftOps:
             await absent(txn, HANDOVERS, f"rooms/{room}/handovers/{handover_id}")
             outgoing = shift_from_doc(shift_doc_)
             writer = member(outgoing, principal)
-            try:
-                entries = [
-                    entry_from_doc(d) for d in await txn.store.entry_docs(room, session=txn.session)
-                ]
-            except DomainValidationError as exc:
-                why = f"the log of rooms/{room} is damaged ({exc}); run VerifyChain"
-                raise FailedPrecondition(
-                    why, "CHAIN_DAMAGED", {}, [PreconditionViolation("CHAIN", f"rooms/{room}", why)]
-                ) from exc
+            summary = await handover_summary(txn, outgoing, int(shift_doc_["first_seq"]))
             step = hand_over(
-                handover_id, outgoing, entries, writer, txn.now, ack_within or self._default_ack
+                handover_id, outgoing, summary, writer, txn.now, ack_within or self._default_ack
             )
             sealed = await txn.append(
                 step.draft, checkpoint=CheckpointReason.HANDOVER, state={"open_shift": None}

@@ -31,6 +31,7 @@ INDEXES = {
     DIRECTIVES: [
         IndexModel("name", unique=True),
         IndexModel([("state", ASCENDING), ("due_time", ASCENDING)]),
+        IndexModel([("room", ASCENDING), ("state", ASCENDING), ("name", ASCENDING)]),
     ],
     HANDOVERS: [
         IndexModel("name", unique=True),

@@ -9,6 +9,7 @@ from services.dutylog.domain.alarms import (
     acknowledge,
     alarms_from_log,
     assign,
+    escalate,
     open_alarm,
     resolve,
 )
@@ -18,15 +19,24 @@ from services.dutylog.domain.entries import EntryDraft, EntryKind
 from services.dutylog.domain.errors import DomainValidationError, IllegalTransition
 from services.dutylog.domain.handovers import (
     HANDOVER_UNACKNOWLEDGED,
+    MAX_LISTED,
     HandoverState,
+    HandoverSummary,
     acknowledge_handover,
+    build_handover_summary,
     carried_over,
     hand_over,
     handover_ack_overdue,
+    summarise,
 )
 from services.dutylog.domain.notices import Severity
-from services.dutylog.domain.shifts import check_can_open_shift, open_shift
+from services.dutylog.domain.shifts import Shift, check_can_open_shift, open_shift
 from tests.dutylog.helpers import HUNG, LAN, MINH, ROOM, SYSTEM, THAO, at
+
+
+def summary(shift: Shift, entries: list[SealedEntry]) -> HandoverSummary:
+    """The handover summary of ``shift`` from the whole log, as the domain defines it."""
+    return build_handover_summary(entries, shift)
 
 
 class Log:
@@ -61,7 +71,7 @@ def test_at_most_one_open_shift_per_room() -> None:
     with pytest.raises(IllegalTransition):
         check_can_open_shift(ROOM, "S2", first)
     check_can_open_shift("HN-LONGBIEN", "S9", first)  # another room is independent
-    closed = hand_over("H1", first, [], LAN, at(5), timedelta(minutes=30)).shift
+    closed = hand_over("H1", first, summary(first, []), LAN, at(5), timedelta(minutes=30)).shift
     assert not closed.is_open
     assert open_shift("S2", ROOM, HUNG, [THAO], at(6), current_open=closed).shift.is_open
 
@@ -88,7 +98,9 @@ def test_open_items_carry_over_across_two_handovers() -> None:
     log.append(
         EntryDraft(ROOM, EntryKind.OBSERVATION, MINH, at(5), "Trời mưa, tầm nhìn camera giảm")
     )
-    h1 = hand_over("H1", s1.shift, log.entries, LAN, at(10), timedelta(minutes=30))
+    h1 = hand_over(
+        "H1", s1.shift, summary(s1.shift, log.entries), LAN, at(10), timedelta(minutes=30)
+    )
     note1 = log.append(h1.draft)
     assert set(h1.handover.open_alert_ids) == {"camera/alerts/1", "camera/alerts/2"}
     assert h1.handover.open_directive_ids == ("dir-1",)
@@ -113,7 +125,9 @@ def test_open_items_carry_over_across_two_handovers() -> None:
     carry = carried_over(log.entries)
     assert carry.alert_ids == ("camera/alerts/2", "camera/alerts/3")
     assert carry.directive_ids == ("dir-2",)
-    h2 = hand_over("H2", s2.shift, log.entries, HUNG, at(20), timedelta(minutes=30))
+    h2 = hand_over(
+        "H2", s2.shift, summary(s2.shift, log.entries), HUNG, at(20), timedelta(minutes=30)
+    )
     log.append(h2.draft)
     assert h2.handover.open_alert_ids == ("camera/alerts/2", "camera/alerts/3")
     assert h2.handover.open_directive_ids == ("dir-2",)
@@ -135,7 +149,7 @@ def test_open_items_carry_over_across_two_handovers() -> None:
 
 def test_handover_acknowledgement_rules() -> None:
     s1 = open_shift("S1", ROOM, LAN, [MINH], at(0), None).shift
-    h = hand_over("H1", s1, [], LAN, at(10), timedelta(minutes=30))
+    h = hand_over("H1", s1, summary(s1, []), LAN, at(10), timedelta(minutes=30))
     s2 = open_shift("S2", ROOM, HUNG, [THAO], at(11), h.shift).shift
     with pytest.raises(DomainValidationError) as info:
         acknowledge_handover(h.handover, s2, LAN, at(12))
@@ -147,15 +161,15 @@ def test_handover_acknowledgement_rules() -> None:
         acknowledge_handover(acked, s2, HUNG, at(13))
     assert ill.value.from_state == "ACKNOWLEDGED"
     with pytest.raises(IllegalTransition):
-        hand_over("H0", h.shift, [], LAN, at(12), timedelta(minutes=30))
+        hand_over("H0", h.shift, summary(h.shift, []), LAN, at(12), timedelta(minutes=30))
     with pytest.raises(DomainValidationError) as info:
-        hand_over("H2", s2, [], LAN, at(20), timedelta(minutes=30))
+        hand_over("H2", s2, summary(s2, []), LAN, at(20), timedelta(minutes=30))
     assert info.value.field == "author"
 
 
 def test_unacknowledged_handover_after_deadline_raises_an_alert() -> None:
     s1 = open_shift("S1", ROOM, LAN, [MINH], at(0), None).shift
-    h = hand_over("H1", s1, [], LAN, at(10), timedelta(minutes=30)).handover
+    h = hand_over("H1", s1, summary(s1, []), LAN, at(10), timedelta(minutes=30)).handover
     assert h.ack_deadline == at(40)
     assert handover_ack_overdue(h, at(40)) is None
     alert_description = handover_ack_overdue(h, at(41))
@@ -165,3 +179,52 @@ def test_unacknowledged_handover_after_deadline_raises_an_alert() -> None:
     s2 = open_shift("S2", ROOM, HUNG, [THAO], at(11), None).shift
     acked = acknowledge_handover(h, s2, HUNG, at(50)).handover
     assert handover_ack_overdue(acked, at(60)) is None
+
+
+def test_a_busy_shift_is_handed_over_with_a_bounded_note() -> None:
+    log = Log()
+    s1 = open_shift("S1", ROOM, LAN, [MINH], at(0), None)
+    log.append(s1.draft)
+    for n in range(700):
+        log.append(open_alarm(ROOM, alert(n, 1), SYSTEM, at(1)).draft)
+    h = hand_over(
+        "H1", s1.shift, summary(s1.shift, log.entries), LAN, at(10), timedelta(minutes=30)
+    )
+    assert len(h.handover.open_alert_ids) == 700 and len(h.handover.notable_seqs) == 700
+    text = h.draft.text
+    assert "Open alarms (700):" in text and "- ... and 670 more (see the handover)" in text
+    assert text.count("\n- camera/alerts/") == MAX_LISTED
+    assert h.draft.attribute("notable_count") == "700"
+    assert h.draft.attribute("notable_seqs") is None  # too long for an attribute
+    small = hand_over("H2", s1.shift, summary(s1.shift, log.entries[:3]), LAN, at(10), timedelta(1))
+    assert small.draft.attribute("notable_seqs") == "2,3"
+
+
+def test_summary_from_open_items_and_shift_entries_equals_the_summary_from_the_log() -> None:
+    log = Log()
+    s1 = open_shift("S1", ROOM, LAN, [MINH], at(0), None)
+    log.append(s1.draft)
+    a1 = open_alarm(ROOM, alert(1, 1), SYSTEM, at(1))
+    log.append(a1.draft)
+    log.append(resolve(acknowledge(a1.alarm, LAN, at(2)).alarm, LAN, at(3), "Đã xử lý").draft)
+    h1 = hand_over("H1", s1.shift, summary(s1.shift, log.entries), LAN, at(4), timedelta(1))
+    log.append(h1.draft)
+    s2 = open_shift("S2", ROOM, HUNG, [THAO], at(5), h1.shift)
+    log.append(s2.draft)
+    a2 = open_alarm(ROOM, alert(2, 6), SYSTEM, at(6))
+    log.append(a2.draft)
+    acked = acknowledge(a2.alarm, THAO, at(7))
+    log.append(acked.draft)
+    log.append(escalate(acked.alarm, THAO, "officer:boss", at(8), "Cần lãnh đạo quyết định").draft)
+    log.append(issue_directive("d1", ROOM, HUNG, THAO, "Kiểm tra", at(9), at(99)).draft)
+    whole = build_handover_summary(log.entries, s2.shift)
+    start = next(e.seq for e in log.entries if e.draft == s2.draft)
+    from_parts = summarise(
+        s2.shift, carried_over(log.entries), [e for e in log.entries if e.seq >= start]
+    )
+    assert from_parts == whole
+    assert [e.kind for e in whole.notable] == [
+        EntryKind.ALERT,
+        EntryKind.ACTION,  # the escalation
+        EntryKind.DIRECTIVE,
+    ]

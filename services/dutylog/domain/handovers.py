@@ -6,17 +6,23 @@ the incoming shift, once opened, must acknowledge it before ``ack_deadline`` or
 ``handover_ack_overdue`` produces an alert. Open alarms and directives carry over from shift to
 shift until closed; ``carried_over`` computes them from the log alone.
 
+The summary is built from the open items and the shift's own entries (``summarise``), so the
+service reads only those (open alarms, open directives, the shift's notable entries) through
+indexes; ``build_handover_summary`` builds the same summary from a whole log. The note lists at
+most ``MAX_LISTED`` items per section (the handover resource keeps every one).
+
 Entry attributes written: ``shift_event`` = CLOSED and ``shift_id`` (of the outgoing shift);
 ``handover_event`` (HANDED_OVER, ACKNOWLEDGED), ``handover_id``, ``from_shift``, ``to_shift``,
-``ack_deadline`` and ``notable_seqs`` (comma-separated). The service takes a HANDOVER checkpoint
-right after appending the HANDED_OVER note.
+``ack_deadline``, ``notable_count`` and ``notable_seqs`` (comma-separated; left out when the
+list is longer than an attribute may be: the notable entries follow from the log). The service
+takes a HANDOVER checkpoint right after appending the HANDED_OVER note (``handed_over``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +31,7 @@ from services.dutylog.domain.canonical import format_time
 from services.dutylog.domain.chain import SealedEntry
 from services.dutylog.domain.directives import Directive, DirectiveState, directives_from_log
 from services.dutylog.domain.entries import (
+    MAX_ATTRIBUTE_CHARS,
     EntryDraft,
     EntryKind,
     Officer,
@@ -40,6 +47,23 @@ HANDOVER_UNACKNOWLEDGED = "HANDOVER_UNACKNOWLEDGED"
 NOTABLE_KINDS = frozenset(
     {EntryKind.ALERT, EntryKind.DIRECTIVE, EntryKind.RESULT, EntryKind.CORRECTION}
 )
+# Kinds a notable entry can have: the notable kinds, and ACTION for escalations.
+NOTABLE_CANDIDATE_KINDS = NOTABLE_KINDS | {EntryKind.ACTION}
+MAX_LISTED = 30  # items per section written in the note's text
+_MAX_LINE = 160
+
+
+def is_notable(entry: SealedEntry) -> bool:
+    """Alerts, directives, results, corrections and escalations are handed over."""
+    return entry.kind in NOTABLE_KINDS or entry.draft.attribute("alarm_state") == "ESCALATED"
+
+
+def handed_over(entry: SealedEntry) -> bool:
+    """True for the HANDOVER_NOTE that closes a shift (a checkpoint is taken there)."""
+    return (
+        entry.kind is EntryKind.HANDOVER_NOTE
+        and entry.draft.attribute("handover_event") == "HANDED_OVER"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,37 +101,51 @@ class HandoverSummary:
     notable: tuple[SealedEntry, ...]
 
     def render(self) -> str:
-        """Human-readable text of the handover note."""
+        """Human-readable text of the handover note (at most MAX_LISTED lines per section)."""
+        alarms = [
+            f"- {a.alert_id} [{a.severity.value}] {a.code} {a.state.value}"
+            + (f", assignee {a.assignee}" if a.assignee else "")
+            for a in self.carry_over.open_alarms
+        ]
+        directives = [
+            f"- {d.directive_id} to {d.assignee.display_name}, due {format_time(d.due_at)}"
+            for d in self.carry_over.open_directives
+        ]
+        notable = [
+            f"- #{e.seq} {e.kind.value}: {(e.draft.text.strip().splitlines() or [''])[0][:120]}"
+            for e in self.notable
+        ]
         lines = [f"Handover of shift {self.from_shift_id}."]
-        lines.append(f"Open alarms ({len(self.carry_over.open_alarms)}):")
-        for a in self.carry_over.open_alarms:
-            who = f", assignee {a.assignee}" if a.assignee else ""
-            lines.append(f"- {a.alert_id} [{a.severity.value}] {a.code} {a.state.value}{who}")
-        lines.append(f"Open directives ({len(self.carry_over.open_directives)}):")
-        for d in self.carry_over.open_directives:
-            lines.append(
-                f"- {d.directive_id} to {d.assignee.display_name}, due {format_time(d.due_at)}"
-            )
-        lines.append(f"Notable entries ({len(self.notable)}):")
-        for e in self.notable:
-            lines.append(f"- #{e.seq} {e.kind.value}: {e.draft.text.splitlines()[0][:120]}")
+        for title, items in (
+            ("Open alarms", alarms),
+            ("Open directives", directives),
+            ("Notable entries", notable),
+        ):
+            lines.append(f"{title} ({len(items)}):")
+            lines += [item[:_MAX_LINE] for item in items[:MAX_LISTED]]
+            if len(items) > MAX_LISTED:
+                lines.append(f"- ... and {len(items) - MAX_LISTED} more (see the handover)")
         return "\n".join(lines)
 
 
+def summarise(
+    outgoing: Shift, carry: CarryOver, shift_entries: Iterable[SealedEntry]
+) -> HandoverSummary:
+    """The summary of ``outgoing`` from the open items and the entries written since it opened
+    (any superset of its notable entries will do: the others are left out)."""
+    notable = tuple(sorted((e for e in shift_entries if is_notable(e)), key=lambda e: e.seq))
+    return HandoverSummary(outgoing.shift_id, carry, notable)
+
+
 def build_handover_summary(entries: Sequence[SealedEntry], outgoing: Shift) -> HandoverSummary:
-    """Summary from the room's log: open items, and the shift's notable entries (alerts,
+    """Summary from the room's whole log: open items, and the shift's notable entries (alerts,
     directives, results, corrections and escalations since the shift opened)."""
     start = shift_start_seq(entries, outgoing.shift_id)
     if start is None:
         in_shift = [e for e in entries if e.time >= outgoing.started_at]
     else:
         in_shift = [e for e in entries if e.seq >= start]
-    notable = tuple(
-        e
-        for e in in_shift
-        if e.kind in NOTABLE_KINDS or e.draft.attribute("alarm_state") == "ESCALATED"
-    )
-    return HandoverSummary(outgoing.shift_id, carried_over(entries), notable)
+    return summarise(outgoing, carried_over(entries), in_shift)
 
 
 class HandoverState(enum.Enum):
@@ -147,12 +185,12 @@ class HandoverStep:
 def hand_over(
     handover_id: str,
     outgoing: Shift,
-    entries: Sequence[SealedEntry],
+    summary: HandoverSummary,
     author: Officer,
     time: datetime,
     ack_within: timedelta,
 ) -> HandoverStep:
-    """Close ``outgoing`` with a HANDOVER_NOTE summarising the log; returns the closed shift."""
+    """Close ``outgoing`` with a HANDOVER_NOTE of ``summary``; returns the closed shift."""
     check_name(handover_id, "handover_id")
     time = check_utc(time, "time")
     if not outgoing.is_open:
@@ -166,7 +204,8 @@ def hand_over(
         raise DomainValidationError("author", "must be an officer of the outgoing shift")
     if ack_within <= timedelta(0):
         raise DomainValidationError("ack_within", "must be positive")
-    summary = build_handover_summary(entries, outgoing)
+    if summary.from_shift_id != outgoing.shift_id:
+        raise DomainValidationError("summary", "is the summary of another shift")
     deadline = time + ack_within
     notable = tuple(e.seq for e in summary.notable)
     handover = Handover(
@@ -193,12 +232,18 @@ def hand_over(
             ("from_shift", outgoing.shift_id),
             ("handover_event", "HANDED_OVER"),
             ("handover_id", handover_id),
-            ("notable_seqs", ",".join(str(s) for s in notable)),
+            ("notable_count", str(len(notable))),
+            *_notable_seqs(notable),
             ("shift_event", "CLOSED"),
             ("shift_id", outgoing.shift_id),
         ),
     )
     return HandoverStep(dataclasses.replace(outgoing, ended_at=time), handover, draft)
+
+
+def _notable_seqs(seqs: Sequence[int]) -> tuple[tuple[str, str], ...]:
+    listed = ",".join(str(s) for s in seqs)
+    return (("notable_seqs", listed),) if len(listed) <= MAX_ATTRIBUTE_CHARS else ()
 
 
 def acknowledge_handover(

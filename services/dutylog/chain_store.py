@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -47,6 +47,13 @@ INDEXES = {
         IndexModel([("room", ASCENDING), ("seq", ASCENDING)], unique=True),
         IndexModel("name", unique=True),
         IndexModel([("room", ASCENDING), ("kind", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel(
+            [
+                ("room", ASCENDING),
+                ("content.references.container_numbers", ASCENDING),
+                ("seq", ASCENDING),
+            ]
+        ),
     ],
     CHECKPOINTS: [
         IndexModel("name", unique=True),
@@ -180,6 +187,7 @@ class ChainStore:
         outbox: Outbox,
         key: Ed25519PrivateKey,
         checkpoint_every: int,
+        trusted: Sequence[Ed25519PublicKey] = (),
     ) -> None:
         self._mongo = mongo
         self.outbox = outbox
@@ -189,6 +197,10 @@ class ChainStore:
         self.checkpoints = db[CHECKPOINTS]
         self.key = key
         self.public_key = public_key_b64(key)
+        # Keys whose checkpoints VerifyChain accepts: this key's, then the configured ones
+        # (DUTYLOG_TRUSTED_PUBLIC_KEYS). Never the public_key stored with a checkpoint.
+        others = (k for k in trusted if public_key_b64(k) != self.public_key)
+        self.trusted: tuple[Ed25519PublicKey, ...] = (key.public_key(), *others)
         self.checkpoint_every = checkpoint_every
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -199,11 +211,21 @@ class ChainStore:
         time: datetime,
         session: AsyncClientSession | None = None,
     ) -> Checkpoint:
-        """Signs ``head`` and keeps the checkpoint (one per seq: an existing one is kept)."""
+        """Signs ``head`` and keeps the checkpoint (one per seq: an existing one is kept). The
+        log line is a witness outside the database (see ``domain.audit``); it is written before
+        the transaction commits, so a line may name a checkpoint of an aborted attempt."""
         checkpoint = create_checkpoint(head, time, reason, self.key)
         doc = checkpoint_doc(checkpoint, self.public_key)
         await self.checkpoints.update_one(
             {"name": doc["name"]}, {"$setOnInsert": doc}, upsert=True, session=session
+        )
+        log.info(
+            "checkpoint signed",
+            extra={
+                "checkpoint": doc["name"],
+                "head_sha256": head.entry_sha256,
+                "reason": reason.value,
+            },
         )
         return checkpoint
 

@@ -1,11 +1,13 @@
-"""Reading request fields: resource names, a person's new entry, and domain errors renamed
-to request paths."""
+"""Reading request fields: resource names, a person's new entry, the filter and order of an
+entry listing, and domain errors renamed to request paths."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from customs.dutylog.v1 import resources_pb2 as pb
 
@@ -13,6 +15,7 @@ from services.dutylog import convert
 from services.dutylog.domain.entries import EntryKind
 from services.dutylog.domain.errors import DomainValidationError
 from services.dutylog.log_ops import NewEntry, Upload
+from services.platform import iso6346
 from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, InvalidArgument, collect
 from services.platform.names import ID_RULE, parse_name
@@ -67,6 +70,44 @@ def seq_after(after: str | None) -> int:
     if not after.isdigit():
         raise InvalidArgument.one("page_token", "is not a token this service issued")
     return int(after)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryListing:
+    """What a ListEntries request selects: the MongoDB filter (without paging), the order, and
+    the fingerprint a page token is bound to."""
+
+    query: dict[str, Any]
+    newest_first: bool
+    fingerprint: str
+
+    def after(self, seq: int | None) -> dict[str, Any]:
+        """The filter of the page after ``seq`` (None: the first page)."""
+        if seq is None:
+            return self.query
+        return {**self.query, "seq": {"$lt" if self.newest_first else "$gt": seq}}
+
+
+def entry_listing(room: str, kind: int, container: str, order_by: str) -> EntryListing:
+    """ListEntries' filter: kind, container number (ISO 6346, normalised) and AIP-132 order
+    ("seq" or empty: oldest first; "seq desc": newest first)."""
+    query: dict[str, Any] = {"room": room}
+    if kind:
+        query["kind"] = enum_name(pb.EntryKind, kind, "kind", "ENTRY_KIND_")
+    if container:
+        try:
+            number = iso6346.validate(container).text
+        except iso6346.InvalidContainerNumber as exc:
+            raise InvalidArgument.one("container_number.value", exc.description) from exc
+        query["content.references.container_numbers"] = number
+    words = order_by.split()
+    if words not in ([], ["seq"], ["seq", "desc"]):
+        raise InvalidArgument.one(
+            "order_by", "must be 'seq' (oldest first) or 'seq desc' (newest first)"
+        )
+    newest_first = words == ["seq", "desc"]
+    fingerprint = f"entries|{sorted(query.items())}|{'desc' if newest_first else 'asc'}"
+    return EntryListing(query, newest_first, fingerprint)
 
 
 @contextmanager

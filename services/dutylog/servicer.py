@@ -18,6 +18,7 @@ from services.dutylog.domain import alarms as alarm_steps
 from services.dutylog.log_ops import LogOps
 from services.dutylog.requests import (
     child,
+    entry_listing,
     entry_seq,
     new_entry,
     renamed,
@@ -29,7 +30,6 @@ from services.dutylog.shift_ops import ShiftOps
 from services.dutylog.store import ALARMS, DIRECTIVES, HANDOVERS, SHIFTS
 from services.dutylog.verification import export_shift, verify_room
 from services.platform.auth import Role
-from services.platform.enums import enum_name
 from services.platform.errors import FieldViolation, InvalidArgument, NotFound, collect
 from services.platform.guard import AccessPolicy, current_principal
 from services.platform.mongo import Document, find_page
@@ -221,17 +221,18 @@ class DutyLogServicer(dutylog_pb2_grpc.DutyLogServiceServicer):
 
     async def ListEntries(self, request: api.ListEntriesRequest, context: Context) -> Any:
         room = await self._room("parent", request.parent)
-        fingerprint = f"entries|{room}|{request.kind}"
-        page = page_request(request.page_size, request.page_token, fingerprint)
-        query: Document = {"room": room, "seq": {"$gt": seq_after(page.after)}}
-        if request.kind:
-            query["kind"] = enum_name(pb.EntryKind, request.kind, "kind", "ENTRY_KIND_")
-        cursor = self._chain.entries.find(query).sort("seq", 1).limit(page.size + 1)
+        listing = entry_listing(
+            room, request.kind, request.container_number.value, request.order_by
+        )
+        page = page_request(request.page_size, request.page_token, listing.fingerprint)
+        after = None if page.after is None else seq_after(page.after)
+        cursor = self._chain.entries.find(listing.after(after))
+        cursor = cursor.sort("seq", -1 if listing.newest_first else 1).limit(page.size + 1)
         docs = await cursor.to_list()
         token = ""
         if len(docs) > page.size:
             docs = docs[: page.size]
-            token = next_token(str(docs[-1]["seq"]), fingerprint)
+            token = next_token(str(docs[-1]["seq"]), listing.fingerprint)
         return api.ListEntriesResponse(
             entries=[convert.entry_to_proto(entry_from_doc(d)) for d in docs],
             next_page_token=token,
@@ -375,6 +376,7 @@ class DutyLogServicer(dutylog_pb2_grpc.DutyLogServiceServicer):
             checkpoint_problems=result.checkpoint_problems,
             checkpoints_checked=result.checkpoints_checked,
             public_key=self._chain.public_key,
+            signed_seq=result.signed_seq,
         )
         if result.first_break is not None:
             b = result.first_break

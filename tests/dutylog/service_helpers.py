@@ -5,14 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from customs.dutylog.v1 import dutylog_pb2 as api
 from customs.dutylog.v1 import dutylog_pb2_grpc
 from customs.dutylog.v1 import resources_pb2 as pb
+from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.suite import Suite
 from tests.support.stack import auth, channel
@@ -20,6 +24,18 @@ from tests.support.stack import auth, channel
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
 Stub = dutylog_pb2_grpc.DutyLogServiceStub
+
+
+def uid(prefix: str) -> str:
+    """A unique identifier starting with ``prefix``."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def from_now(delta: timedelta) -> Timestamp:
+    """The time ``delta`` from now."""
+    value = Timestamp()
+    value.FromDatetime(datetime.now(UTC) + delta)
+    return value
 
 
 def officer(subject: str, name: str, department: int = pb.DEPARTMENT_ANTI_SMUGGLING) -> pb.Officer:
@@ -74,6 +90,33 @@ def low_battery_seal(suite: Suite, seal_id: str) -> None:
         ),
         metadata=as_(suite, "svc", "service"),
     )
+
+
+def faulty_scanner(suite: Suite, scanner_id: str, site: str) -> str:
+    """A scanner at ``site`` with a dead detector row: the scanner service raises
+    SCANNER_DEAD_DETECTOR_ROWS there, which the room supervising the site records."""
+    rows = 32
+    dark = [100] * rows
+    air = [60000] * rows
+    air[3] = 103
+    scanner_pb2_grpc.ScannerServiceStub(channel(suite, "scanner")).CreateScanner(
+        scanner_pb2.CreateScannerRequest(
+            scanner_id=scanner_id,
+            scanner=scanner_pb2.Scanner(
+                display_name="Gate scanner",
+                site=site,
+                kind=scanner_pb2.SCANNER_KIND_CONTAINER,
+                energies_kev=[4000, 6000],
+                pixel_pitch_mm=5.0,
+                detector_rows=rows,
+            ),
+            calibration=[
+                scanner_pb2.CalibrationLines(energy_kev=e, dark=dark, air=air) for e in (4000, 6000)
+            ],
+        ),
+        metadata=as_(suite, "sup", "supervisor"),
+    )
+    return f"scanners/{scanner_id}"
 
 
 def all_alarms(suite: Suite, room: str) -> list[pb.Alarm]:

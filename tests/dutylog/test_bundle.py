@@ -17,18 +17,21 @@ from services.dutylog.domain.bundle import (
     load_bundle_json,
     verify_bundle,
 )
-from services.dutylog.domain.canonical import content_sha256
+from services.dutylog.domain.canonical import canonical_json, content_sha256
 from services.dutylog.domain.chain import SealedEntry, entry_from_json, seal_all
 from services.dutylog.domain.checkpoints import (
     CheckpointReason,
+    checkpoint_from_json,
     create_checkpoint,
     public_key_b64,
+    sign,
 )
 from services.dutylog.domain.errors import DomainValidationError
 from tests.dutylog.helpers import ROOM, at, sample_log
 
 REPO = Path(__file__).resolve().parents[2]
 AGENCY_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+EVERY = 4  # the bundles' checkpoint interval: checkpoints due at seq 4 and 8
 
 
 def make_bundle(key: Ed25519PrivateKey = AGENCY_KEY) -> dict[str, Any]:
@@ -38,7 +41,9 @@ def make_bundle(key: Ed25519PrivateKey = AGENCY_KEY) -> dict[str, Any]:
         create_checkpoint(log[3], at(20), CheckpointReason.INTERVAL, key),
         create_checkpoint(log[7], at(21), CheckpointReason.HANDOVER, key),
     ]
-    return build_bundle(ROOM, "S-2026-11-23-A", shift, checkpoints, key, at(30))
+    return build_bundle(
+        ROOM, "S-2026-11-23-A", shift, checkpoints, key, at(30), checkpoint_every=EVERY
+    )
 
 
 def run_cli(tmp_path: Path, bundle: dict[str, Any] | bytes, *extra: str) -> tuple[int, str]:
@@ -61,7 +66,7 @@ def entry_index(bundle: dict[str, Any], seq: int) -> int:
 
 def test_valid_bundle_verifies(tmp_path: Path) -> None:
     bundle = make_bundle()
-    report = verify_bundle(load_bundle_json(dump_bundle(bundle)), AGENCY_KEY.public_key())
+    report = verify_bundle(load_bundle_json(dump_bundle(bundle)), [AGENCY_KEY.public_key()])
     assert report.ok and report.signature_ok and report.key_matches
     assert report.chain.head_seq == 8 and len(report.bundle.entries) == 6
     assert bundle["anchor_prev_sha256"] == report.bundle.entries[0].prev_sha256
@@ -140,8 +145,13 @@ def forged_bundle(key: Ed25519PrivateKey) -> dict[str, Any]:
     head = SealedEntry(prev.draft, prev.seq - 1, "0" * 64, "0" * 64, prev.prev_sha256)
     resealed = seal_all([*drafts], head=head)
     assert resealed[2].content_sha256 == content_sha256(drafts[2], 5)
-    checkpoints = [create_checkpoint(resealed[-1], at(21), CheckpointReason.HANDOVER, key)]
-    return build_bundle(ROOM, "S-2026-11-23-A", resealed, checkpoints, key, at(30))
+    checkpoints = [
+        create_checkpoint(resealed[1], at(20), CheckpointReason.INTERVAL, key),
+        create_checkpoint(resealed[-1], at(21), CheckpointReason.HANDOVER, key),
+    ]
+    return build_bundle(
+        ROOM, "S-2026-11-23-A", resealed, checkpoints, key, at(30), checkpoint_every=EVERY
+    )
 
 
 def test_bundle_signed_by_another_key_is_rejected_with_public_key(tmp_path: Path) -> None:
@@ -194,10 +204,10 @@ def test_duplicate_keys_and_floats_are_refused() -> None:
 def test_build_refuses_a_broken_slice() -> None:
     log = sample_log(5)
     with pytest.raises(DomainValidationError) as info:
-        build_bundle(ROOM, "S1", [log[0], log[2]], [], AGENCY_KEY, at(30))
+        build_bundle(ROOM, "S1", [log[0], log[2]], [], AGENCY_KEY, at(30), checkpoint_every=EVERY)
     assert info.value.field == "entries"
     with pytest.raises(DomainValidationError):
-        build_bundle(ROOM, "S1", [], [], AGENCY_KEY, at(30))
+        build_bundle(ROOM, "S1", [], [], AGENCY_KEY, at(30), checkpoint_every=EVERY)
 
 
 def test_bundle_file_is_readable_json_and_reparses_identically() -> None:
@@ -218,3 +228,65 @@ def test_verifier_needs_no_service_dependencies() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_missing_checkpoint_is_reported_in_process_and_by_the_cli(tmp_path: Path) -> None:
+    log = sample_log(8)
+    only_last = [create_checkpoint(log[7], at(21), CheckpointReason.HANDOVER, AGENCY_KEY)]
+    bundle = build_bundle(
+        ROOM, "S-2026-11-23-A", log[2:], only_last, AGENCY_KEY, at(30), checkpoint_every=EVERY
+    )
+    report = verify_bundle(copy.deepcopy(bundle), [AGENCY_KEY.public_key()])
+    assert report.chain.ok and report.signature_ok and report.key_matches
+    assert not report.ok and report.checkpoints.missing == 1
+    assert report.checkpoint_problems == (
+        f"checkpoint rooms/{ROOM}/checkpoints/4: missing (one is due every 4 entries)",
+    )
+    code, out = run_cli(tmp_path, bundle, "--public-key", public_key_b64(AGENCY_KEY))
+    assert code == 1 and "checkpoints: 1/1 valid, 1 missing" in out, out
+    assert "signed up to: none" in out
+
+
+def test_checkpoints_re_signed_with_another_key_are_rejected(tmp_path: Path) -> None:
+    """The service exports checkpoints as stored: forged ones, signed by someone else over
+    recomputed hashes, arrive in a bundle the agency key signed, and are rejected."""
+    attacker = Ed25519PrivateKey.generate()
+    forged = forged_bundle(attacker)
+    stored = [entry_from_json(e) for e in forged["entries"]]
+    checkpoints = [checkpoint_from_json(c) for c in forged["checkpoints"]]
+    exported = build_bundle(
+        ROOM, "S-2026-11-23-A", stored, checkpoints, AGENCY_KEY, at(30), checkpoint_every=EVERY
+    )
+    code, out = run_cli(tmp_path, exported, "--public-key", public_key_b64(AGENCY_KEY))
+    assert code == 1, out
+    assert "checkpoints: 0/2 valid" in out and "not signed by a trusted key" in out
+    assert "expected key matches" in out  # the bundle itself is the agency's
+
+
+def test_keys_from_before_a_rotation_are_trusted_only_when_given(tmp_path: Path) -> None:
+    new_key = Ed25519PrivateKey.generate()
+    log = sample_log(8)
+    old_checkpoints = [
+        create_checkpoint(log[3], at(20), CheckpointReason.INTERVAL, AGENCY_KEY),
+        create_checkpoint(log[7], at(21), CheckpointReason.HANDOVER, AGENCY_KEY),
+    ]
+    bundle = build_bundle(
+        ROOM, "S-2026-11-23-A", log[2:], old_checkpoints, new_key, at(30), checkpoint_every=EVERY
+    )
+    new, old = public_key_b64(new_key), public_key_b64(AGENCY_KEY)
+    code, out = run_cli(tmp_path, bundle, "--public-key", new)
+    assert code == 1 and "checkpoints: 0/2 valid" in out, out
+    code, out = run_cli(tmp_path, bundle, "--public-key", new, "--public-key", old)
+    assert code == 0 and "signed up to: seq 8" in out, out
+
+
+def test_a_v1_bundle_without_an_interval_is_still_read() -> None:
+    bundle = make_bundle()
+    del bundle["checkpoint_every"], bundle["signature"]
+    bundle["format"] = "dutylog.bundle.v1"
+    bundle["signature"] = sign(AGENCY_KEY, canonical_json(bundle))
+    report = verify_bundle(bundle, [AGENCY_KEY.public_key()])
+    assert report.ok and report.bundle.checkpoint_every is None
+    bundle["checkpoint_every"] = EVERY  # a v1 bundle has exactly the v1 keys
+    with pytest.raises(DomainValidationError):
+        verify_bundle(bundle)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import grpc
 from customs.dutylog.v1 import dutylog_pb2 as api
 from customs.dutylog.v1 import resources_pb2 as pb
-from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.suite import Suite
 from tests.dutylog.service_helpers import (
@@ -20,22 +17,15 @@ from tests.dutylog.service_helpers import (
     alarm_for,
     as_,
     create_room,
+    faulty_scanner,
+    from_now,
     low_battery_seal,
     open_shift,
     stub,
+    uid,
     write,
 )
-from tests.support.stack import channel, raises_status
-
-
-def uid(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def stamp(delta: timedelta) -> Timestamp:
-    value = Timestamp()
-    value.FromDatetime(datetime.now(UTC) + delta)
-    return value
+from tests.support.stack import raises_status
 
 
 def test_entries_are_chained_and_corrections_point_at_the_corrected_entry(suite: Suite) -> None:
@@ -123,7 +113,7 @@ def test_invalid_requests_name_their_fields(suite: Suite) -> None:
                 directive=pb.Directive(
                     text="Check it",
                     assignee=pb.Officer(subject="lan"),
-                    due_time=stamp(-timedelta(hours=1)),
+                    due_time=from_now(-timedelta(hours=1)),
                 ),
             ),
             metadata=as_(suite, "lan"),
@@ -138,7 +128,7 @@ def test_invalid_requests_name_their_fields(suite: Suite) -> None:
                 parent=room,
                 directive_id="d1",
                 directive=pb.Directive(
-                    text="Check it", assignee=MINH, due_time=stamp(-timedelta(hours=1))
+                    text="Check it", assignee=MINH, due_time=from_now(-timedelta(hours=1))
                 ),
             ),
             metadata=as_(suite, "lan"),
@@ -200,7 +190,7 @@ def test_directive_is_closed_once_by_its_result(suite: Suite) -> None:
             directive=pb.Directive(
                 text="Inspect container CSQU3054383 physically",
                 assignee=MINH,
-                due_time=stamp(timedelta(hours=2)),
+                due_time=from_now(timedelta(hours=2)),
                 references=pb.References(container_numbers=["CSQU3054383"]),
             ),
         ),
@@ -226,7 +216,9 @@ def test_directive_is_closed_once_by_its_result(suite: Suite) -> None:
             api.IssueDirectiveRequest(
                 parent=room,
                 directive_id="inspect-1",
-                directive=pb.Directive(text="x", assignee=MINH, due_time=stamp(timedelta(hours=1))),
+                directive=pb.Directive(
+                    text="x", assignee=MINH, due_time=from_now(timedelta(hours=1))
+                ),
             ),
             metadata=as_(suite, "lan"),
         )
@@ -279,28 +271,7 @@ def test_captured_alert_goes_through_the_alarm_lifecycle(suite: Suite) -> None:
 def test_alert_is_recorded_by_the_room_that_supervises_its_site(suite: Suite) -> None:
     site = f"sites/{uid('gate')}"
     room = create_room(suite, uid("site"), sites=(site,))
-    rows = 32
-    dark = [100] * rows
-    air = [60000] * rows
-    air[3] = 103  # a dead detector row: SCANNER_DEAD_DETECTOR_ROWS at the scanner's site
-    scanner_id = uid("SC")
-    scanner_pb2_grpc.ScannerServiceStub(channel(suite, "scanner")).CreateScanner(
-        scanner_pb2.CreateScannerRequest(
-            scanner_id=scanner_id,
-            scanner=scanner_pb2.Scanner(
-                display_name="Gate scanner",
-                site=site,
-                kind=scanner_pb2.SCANNER_KIND_CONTAINER,
-                energies_kev=[4000, 6000],
-                pixel_pitch_mm=5.0,
-                detector_rows=rows,
-            ),
-            calibration=[
-                scanner_pb2.CalibrationLines(energy_kev=e, dark=dark, air=air) for e in (4000, 6000)
-            ],
-        ),
-        metadata=as_(suite, "sup", "supervisor"),
-    )
-    alarm = alarm_for(suite, room, f"scanners/{scanner_id}")
+    scanner = faulty_scanner(suite, uid("SC"), site)
+    alarm = alarm_for(suite, room, scanner)
     assert alarm.source == "scanner" and alarm.site == site
     assert alarm.kind == "SCANNER_DEAD_DETECTOR_ROWS"

@@ -51,14 +51,20 @@ def test_a_slice_exported_as_stored_keeps_its_break_for_the_verifier() -> None:
     stored = StoredSlice(log[1].prev_sha256, 2, 6, log[5].entry_sha256)
     with_gap = [log[1], log[2], log[4], log[5]]  # seq 4 deleted
     with pytest.raises(DomainValidationError):
-        build_bundle(ROOM, "day", with_gap, [], KEY, at(30))
-    bundle = build_bundle(ROOM, "day", with_gap, [], KEY, at(30), as_stored=stored)
+        build_bundle(ROOM, "day", with_gap, [], KEY, at(30), checkpoint_every=100)
+    bundle = build_bundle(
+        ROOM, "day", with_gap, [], KEY, at(30), checkpoint_every=100, as_stored=stored
+    )
     report = verify_bundle(bundle)
     assert report.signature_ok and not report.ok
     assert report.chain.first_break is not None and report.chain.first_break.seq == 5
-    truncated = build_bundle(ROOM, "day", log[1:5], [], KEY, at(30), as_stored=stored)
+    truncated = build_bundle(
+        ROOM, "day", log[1:5], [], KEY, at(30), checkpoint_every=100, as_stored=stored
+    )
     assert any("entries missing at the end" in p for p in verify_bundle(truncated).problems)
-    intact = build_bundle(ROOM, "day", log[1:], [], KEY, at(30), as_stored=stored)
+    intact = build_bundle(
+        ROOM, "day", log[1:], [], KEY, at(30), checkpoint_every=100, as_stored=stored
+    )
     assert verify_bundle(intact).ok
 
 

@@ -1,24 +1,28 @@
 """Signed export bundle of a shift's log, and its offline verification.
 
-A bundle is one JSON object (format ``dutylog.bundle.v1``)::
+A bundle is one JSON object (format ``dutylog.bundle.v2``)::
 
-    {"format": "dutylog.bundle.v1", "room": str, "shift_id": str, "exported_at": time,
+    {"format": "dutylog.bundle.v2", "room": str, "shift_id": str, "exported_at": time,
      "anchor_prev_sha256": hex64,   # prev_sha256 of the first entry (64 zeros for seq 1)
      "first_seq": int, "last_seq": int, "head_sha256": hex64,
+     "checkpoint_every": int,       # the service's DUTYLOG_CHECKPOINT_EVERY
      "entries": [entry, ...],       # chain.entry_to_json: content object + the three hashes
-     "checkpoints": [checkpoint, ...],   # checkpoints.checkpoint_to_json
+     "checkpoints": [checkpoint, ...],   # checkpoints.checkpoint_to_json, every stored one
      "public_key": base64 of the raw 32-byte Ed25519 public key,
      "signature": base64 Ed25519 signature}
 
 ``signature`` signs the canonical JSON (see ``canonical``) of the whole object without the
-``signature`` key; checkpoints are verified with the same ``public_key``. The file itself may
-be indented: verification re-encodes the parsed object. Duplicate JSON keys are refused.
+``signature`` key. The file itself may be indented: verification re-encodes the parsed object.
+Duplicate JSON keys are refused. Format ``dutylog.bundle.v1`` (the same without
+``checkpoint_every``) is still read; its checkpoints are then only expected at handovers.
 
 Verification recomputes every content hash and the chain from ``anchor_prev_sha256``, checks
 the header's ``last_seq``/``head_sha256`` against the chain (a deleted last entry shows there),
-checks each checkpoint's signature and head hash, the bundle signature, and, when the agency's
-expected public key is given, that the embedded key is that key. The anchor itself is only as
-good as the signature: an auditor links it to the previous shift's bundle head.
+checks the checkpoints (see ``audit``: signed by a trusted key over the entry, and one wherever
+one is due in the slice) and the bundle signature. The trusted keys are the agency's expected
+public keys when given (then the bundle must be signed by one of them too), else only the
+embedded key, which proves consistency, not origin. The anchor itself is only as good as the
+signature: an auditor links it to the previous shift's bundle head.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from services.dutylog.domain.audit import CheckpointAudit, audit_checkpoints
 from services.dutylog.domain.canonical import (
     canonical_json,
     check_seq,
@@ -48,7 +53,6 @@ from services.dutylog.domain.chain import (
 from services.dutylog.domain.checkpoints import (
     Checkpoint,
     checkpoint_from_json,
-    checkpoint_problem,
     checkpoint_to_json,
     load_public_key,
     public_key_b64,
@@ -58,8 +62,9 @@ from services.dutylog.domain.checkpoints import (
 from services.dutylog.domain.entries import check_name, check_room
 from services.dutylog.domain.errors import DomainValidationError
 
-BUNDLE_FORMAT = "dutylog.bundle.v1"
-BUNDLE_KEYS = frozenset(
+BUNDLE_FORMAT = "dutylog.bundle.v2"
+BUNDLE_FORMAT_V1 = "dutylog.bundle.v1"
+BUNDLE_KEYS_V1 = frozenset(
     {
         "format",
         "room",
@@ -75,6 +80,7 @@ BUNDLE_KEYS = frozenset(
         "signature",
     }
 )
+BUNDLE_KEYS = BUNDLE_KEYS_V1 | {"checkpoint_every"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,11 @@ def build_bundle(
     key: Ed25519PrivateKey,
     exported_at: datetime,
     *,
+    checkpoint_every: int,
     as_stored: StoredSlice | None = None,
 ) -> dict[str, Any]:
-    """The signed bundle object of a shift's entries (a contiguous, intact slice of the chain).
+    """The signed bundle object of a shift's entries (a contiguous, intact slice of the chain),
+    stating the service's checkpoint interval ``checkpoint_every``.
 
     ``as_stored`` exports a slice exactly as storage holds it, broken or not (the service's
     export: the verifier then reports the break): the header takes the anchor, first seq and
@@ -128,6 +136,7 @@ def build_bundle(
         "first_seq": check_seq(as_stored.first_seq, "first_seq"),
         "last_seq": check_seq(as_stored.last_seq, "last_seq"),
         "head_sha256": check_sha256(as_stored.head_sha256, "head_sha256"),
+        "checkpoint_every": check_seq(checkpoint_every, "checkpoint_every"),
         "entries": [entry_to_json(e) for e in entries],
         "checkpoints": [checkpoint_to_json(c) for c in checkpoints],
         "public_key": public_key_b64(key),
@@ -179,6 +188,7 @@ class ParsedBundle:
     first_seq: int
     last_seq: int
     head_sha256: str
+    checkpoint_every: int | None  # None in a v1 bundle
     entries: tuple[SealedEntry, ...]
     checkpoints: tuple[Checkpoint, ...]
     public_key: str
@@ -188,12 +198,13 @@ class ParsedBundle:
 
 def parse_bundle(obj: dict[str, Any]) -> ParsedBundle:
     """Strictly parse a bundle object; structural problems raise DomainValidationError."""
-    keys = set(obj)
-    if keys != BUNDLE_KEYS:
-        missing, extra = sorted(BUNDLE_KEYS - keys), sorted(keys - BUNDLE_KEYS)
-        raise DomainValidationError("bundle", f"missing keys {missing}, unexpected keys {extra}")
-    if obj["format"] != BUNDLE_FORMAT:
+    formats = {BUNDLE_FORMAT: BUNDLE_KEYS, BUNDLE_FORMAT_V1: BUNDLE_KEYS_V1}
+    if obj.get("format") not in formats:
         raise DomainValidationError("format", f"expected {BUNDLE_FORMAT!r}")
+    expected, keys = formats[obj["format"]], set(obj)
+    if keys != expected:
+        missing, extra = sorted(expected - keys), sorted(keys - expected)
+        raise DomainValidationError("bundle", f"missing keys {missing}, unexpected keys {extra}")
     check_room(obj["room"])
     check_name(obj["shift_id"], "shift_id")
     for name in ("entries", "checkpoints"):
@@ -224,6 +235,11 @@ def parse_bundle(obj: dict[str, Any]) -> ParsedBundle:
         first_seq=check_seq(obj["first_seq"], "first_seq"),
         last_seq=check_seq(obj["last_seq"], "last_seq"),
         head_sha256=check_sha256(obj["head_sha256"], "head_sha256"),
+        checkpoint_every=(
+            check_seq(obj["checkpoint_every"], "checkpoint_every")
+            if "checkpoint_every" in obj
+            else None
+        ),
         entries=tuple(entries),
         checkpoints=tuple(checkpoints),
         public_key=obj["public_key"],
@@ -238,10 +254,14 @@ class BundleReport:
 
     bundle: ParsedBundle
     chain: ChainReport
-    checkpoint_problems: tuple[str, ...]
+    checkpoints: CheckpointAudit
     signature_ok: bool
     key_matches: bool | None
     problems: tuple[str, ...]
+
+    @property
+    def checkpoint_problems(self) -> tuple[str, ...]:
+        return tuple(f.description for f in self.checkpoints.findings)
 
     @property
     def ok(self) -> bool:
@@ -249,9 +269,11 @@ class BundleReport:
 
 
 def verify_bundle(
-    obj: dict[str, Any], expected_public_key: Ed25519PublicKey | None = None
+    obj: dict[str, Any], expected_public_keys: Sequence[Ed25519PublicKey] = ()
 ) -> BundleReport:
-    """Verify a bundle object offline (see the module docstring for the checks)."""
+    """Verify a bundle object offline (see the module docstring for the checks).
+    ``expected_public_keys``: the agency's keys; the bundle and its checkpoints must be signed
+    by one of them. Without them only the bundle's consistency with its embedded key is shown."""
     bundle = parse_bundle(obj)
     problems: list[str] = []
     chain = verify_chain(
@@ -269,28 +291,29 @@ def verify_bundle(
             f"seq {bundle.last_seq} ({bundle.head_sha256}): entries missing at the end"
         )
     public_key = load_public_key(bundle.public_key)
-    by_seq = {e.seq: e for e in bundle.entries}
-    cp_problems = []
-    for cp in bundle.checkpoints:
-        problem = (
-            f"checkpoint {cp.seq} is for room {cp.room}"
-            if cp.room != bundle.room
-            else checkpoint_problem(cp, public_key, by_seq.get(cp.seq))
-        )
-        if problem is not None:
-            cp_problems.append(problem)
-    problems.extend(cp_problems)
+    foreign = [cp for cp in bundle.checkpoints if cp.room != bundle.room]
+    problems.extend(f"checkpoint {cp.seq} is for room {cp.room}" for cp in foreign)
+    audit = audit_checkpoints(
+        bundle.room,
+        bundle.entries,
+        [cp for cp in bundle.checkpoints if cp.room == bundle.room],
+        list(expected_public_keys) or [public_key],
+        interval=bundle.checkpoint_every,
+        first_seq=bundle.first_seq,
+        last_seq=bundle.last_seq,
+        broken_at=chain.first_break.seq if chain.first_break else None,
+    )
+    problems.extend(f.description for f in audit.findings)
     signature_ok = signature_valid(public_key, bundle.signed_bytes, bundle.signature)
     if not signature_ok:
         problems.append("bundle signature invalid (the bundle was changed after signing)")
     key_matches: bool | None = None
-    if expected_public_key is not None:
-        key_matches = public_key_b64(expected_public_key) == public_key_b64(public_key)
+    if expected_public_keys:
+        expected = {public_key_b64(k) for k in expected_public_keys}
+        key_matches = public_key_b64(public_key) in expected
         if not key_matches:
             problems.append(
                 f"bundle signed by key {bundle.public_key}, not the expected key "
-                f"{public_key_b64(expected_public_key)}"
+                f"{', '.join(sorted(expected))}"
             )
-    return BundleReport(
-        bundle, chain, tuple(cp_problems), signature_ok, key_matches, tuple(problems)
-    )
+    return BundleReport(bundle, chain, audit, signature_ok, key_matches, tuple(problems))

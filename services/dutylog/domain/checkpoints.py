@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -170,13 +171,15 @@ def create_checkpoint(
 
 
 def checkpoint_problem(
-    checkpoint: Checkpoint, public_key: Ed25519PublicKey, entry: SealedEntry | None
+    checkpoint: Checkpoint, trusted: Sequence[Ed25519PublicKey], entry: SealedEntry | None
 ) -> str | None:
-    """None when the signature is valid and ``entry`` (the entry at the checkpoint's seq) matches;
-    otherwise what is wrong. ``entry`` None means the entry is not available."""
+    """None when one of the ``trusted`` keys signed the checkpoint and ``entry`` (the entry at
+    its seq) matches; otherwise what is wrong. ``entry`` None means the entry is not available.
+    The keys are the verifier's own, never one stored beside the checkpoint."""
     where = f"checkpoint rooms/{checkpoint.room}/checkpoints/{checkpoint.seq}"
-    if not signature_valid(public_key, checkpoint.statement(), checkpoint.signature):
-        return f"{where}: signature invalid"
+    statement = checkpoint.statement()
+    if not any(signature_valid(key, statement, checkpoint.signature) for key in trusted):
+        return f"{where}: signature invalid (not signed by a trusted key)"
     if entry is None:
         return f"{where}: entry {checkpoint.seq} is missing"
     if entry.room != checkpoint.room or entry.seq != checkpoint.seq:

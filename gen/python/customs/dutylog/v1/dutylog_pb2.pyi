@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from customs.common.v1 import alert_pb2 as _alert_pb2
+from customs.common.v1 import container_pb2 as _container_pb2
 from customs.dutylog.v1 import resources_pb2 as _resources_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import duration_pb2 as _duration_pb2
@@ -756,6 +757,8 @@ class ListEntriesRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
+    CONTAINER_NUMBER_FIELD_NUMBER: _builtins.int
+    ORDER_BY_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
     """The room: "rooms/{room_id}". Required."""
     page_size: _builtins.int
@@ -764,6 +767,18 @@ class ListEntriesRequest(_message.Message):
     """Token from a previous response; empty for the first page."""
     kind: _resources_pb2.EntryKind.ValueType
     """Only entries of this kind, when set."""
+    order_by: _builtins.str
+    """AIP-132 order: "seq" (or empty: oldest first, chain order) or "seq desc" (newest first).
+    Anything else is INVALID_ARGUMENT naming `order_by`. A page token is only valid with the
+    kind, container_number and order_by it was issued for.
+    """
+    @_builtins.property
+    def container_number(self) -> _container_pb2.ContainerNumber:
+        """Only entries whose `references.container_numbers` name this container, when set (ISO 6346,
+        check digit validated; spaces, dashes and lower case are normalised). A bad number is
+        INVALID_ARGUMENT naming `container_number.value`.
+        """
+
     def __init__(
         self,
         *,
@@ -771,10 +786,12 @@ class ListEntriesRequest(_message.Message):
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
         kind: _resources_pb2.EntryKind.ValueType = ...,
+        container_number: _container_pb2.ContainerNumber | None = ...,
+        order_by: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["container_number", b"container_number", "kind", b"kind", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "parent", b"parent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -792,7 +809,7 @@ class ListEntriesResponse(_message.Message):
     """Token for the next page; empty when this is the last one."""
     @_builtins.property
     def entries(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Entry]:
-        """The page of entries, by seq."""
+        """The page of entries, in the requested order of seq."""
 
     def __init__(
         self,
@@ -1470,6 +1487,7 @@ class VerifyChainResponse(_message.Message):
     CHECKPOINT_PROBLEMS_FIELD_NUMBER: _builtins.int
     CHECKPOINTS_CHECKED_FIELD_NUMBER: _builtins.int
     PUBLIC_KEY_FIELD_NUMBER: _builtins.int
+    SIGNED_SEQ_FIELD_NUMBER: _builtins.int
     intact: _builtins.bool
     """True when every entry, the recorded head and every checkpoint check out."""
     entries_checked: _builtins.int
@@ -1479,16 +1497,22 @@ class VerifyChainResponse(_message.Message):
     head_sha256: _builtins.str
     """entry_sha256 of the last good entry (64 zeros when none)."""
     checkpoints_checked: _builtins.int
-    """Number of checkpoints checked."""
+    """Number of stored checkpoints checked."""
     public_key: _builtins.str
     """Standard base64 of the service's current public signing key."""
+    signed_seq: _builtins.int
+    """Highest seq signed by a valid checkpoint of a trusted key with the chain intact and no
+    checkpoint problem up to it (0 when none): entries up to it are proven unchanged.
+    """
     @_builtins.property
     def first_break(self) -> _resources_pb2.ChainBreak:
         """The first broken link; unset when the chain is intact."""
 
     @_builtins.property
     def checkpoint_problems(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Checkpoints whose signature or signed hash does not check out, in words."""
+        """Checkpoints that are missing where one is due, not signed by a trusted key, or whose
+        signed hash differs from the stored entry's, in words, by seq.
+        """
 
     def __init__(
         self,
@@ -1501,10 +1525,11 @@ class VerifyChainResponse(_message.Message):
         checkpoint_problems: _abc.Iterable[_builtins.str] | None = ...,
         checkpoints_checked: _builtins.int = ...,
         public_key: _builtins.str = ...,
+        signed_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_break", b"first_break"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoint_problems", b"checkpoint_problems", "checkpoints_checked", b"checkpoints_checked", "entries_checked", b"entries_checked", "first_break", b"first_break", "head_seq", b"head_seq", "head_sha256", b"head_sha256", "intact", b"intact", "public_key", b"public_key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoint_problems", b"checkpoint_problems", "checkpoints_checked", b"checkpoints_checked", "entries_checked", b"entries_checked", "first_break", b"first_break", "head_seq", b"head_seq", "head_sha256", b"head_sha256", "intact", b"intact", "public_key", b"public_key", "signed_seq", b"signed_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

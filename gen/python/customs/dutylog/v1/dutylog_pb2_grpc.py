@@ -282,8 +282,9 @@ class DutyLogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListEntries(self, request, context):
-        """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
-        supervisor, auditor, service.
+        """Lists a room's entries in chain order (by seq, oldest first) or newest first
+        (`order_by: "seq desc"`), optionally only those of a kind and/or about a container,
+        AIP-158 paging. Roles: officer, supervisor, auditor, service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -373,7 +374,11 @@ class DutyLogServiceServicer:
 
     def VerifyChain(self, request, context):
         """Recomputes a room's whole hash chain from the stored entries, checks it against the
-        room's recorded head and its signed checkpoints, and reports the first broken link.
+        room's recorded head and its checkpoints, and reports the first broken link. Checkpoint
+        signatures are checked only against the keys the service trusts from its configuration
+        (never against a key stored beside the checkpoint), and a checkpoint must exist every
+        DUTYLOG_CHECKPOINT_EVERY entries and at each handover. Entries up to `signed_seq` are
+        proven unchanged; entries after the last checkpoint are only as good as the database.
         Roles: officer, supervisor, auditor.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -81,8 +81,9 @@ class DutyLogServiceStub:
     auditor, service.
     """
     ListEntries: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ListEntriesRequest, _dutylog_pb2.ListEntriesResponse]
-    """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
-    supervisor, auditor, service.
+    """Lists a room's entries in chain order (by seq, oldest first) or newest first
+    (`order_by: "seq desc"`), optionally only those of a kind and/or about a container,
+    AIP-158 paging. Roles: officer, supervisor, auditor, service.
     """
     GetAlarm: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.GetAlarmRequest, _dutylog_pb2.GetAlarmResponse]
     """Returns one alarm. Roles: officer, supervisor, auditor, service."""
@@ -118,7 +119,11 @@ class DutyLogServiceStub:
     """
     VerifyChain: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.VerifyChainRequest, _dutylog_pb2.VerifyChainResponse]
     """Recomputes a room's whole hash chain from the stored entries, checks it against the
-    room's recorded head and its signed checkpoints, and reports the first broken link.
+    room's recorded head and its checkpoints, and reports the first broken link. Checkpoint
+    signatures are checked only against the keys the service trusts from its configuration
+    (never against a key stored beside the checkpoint), and a checkpoint must exist every
+    DUTYLOG_CHECKPOINT_EVERY entries and at each handover. Entries up to `signed_seq` are
+    proven unchanged; entries after the last checkpoint are only as good as the database.
     Roles: officer, supervisor, auditor.
     """
     ExportShiftBundle: _grpc.UnaryUnaryMultiCallable[_dutylog_pb2.ExportShiftBundleRequest, _dutylog_pb2.ExportShiftBundleResponse]
@@ -180,8 +185,9 @@ class DutyLogServiceAsyncStub(DutyLogServiceStub):
     auditor, service.
     """
     ListEntries: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ListEntriesRequest, _dutylog_pb2.ListEntriesResponse]  # type: ignore[assignment]
-    """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
-    supervisor, auditor, service.
+    """Lists a room's entries in chain order (by seq, oldest first) or newest first
+    (`order_by: "seq desc"`), optionally only those of a kind and/or about a container,
+    AIP-158 paging. Roles: officer, supervisor, auditor, service.
     """
     GetAlarm: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.GetAlarmRequest, _dutylog_pb2.GetAlarmResponse]  # type: ignore[assignment]
     """Returns one alarm. Roles: officer, supervisor, auditor, service."""
@@ -217,7 +223,11 @@ class DutyLogServiceAsyncStub(DutyLogServiceStub):
     """
     VerifyChain: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.VerifyChainRequest, _dutylog_pb2.VerifyChainResponse]  # type: ignore[assignment]
     """Recomputes a room's whole hash chain from the stored entries, checks it against the
-    room's recorded head and its signed checkpoints, and reports the first broken link.
+    room's recorded head and its checkpoints, and reports the first broken link. Checkpoint
+    signatures are checked only against the keys the service trusts from its configuration
+    (never against a key stored beside the checkpoint), and a checkpoint must exist every
+    DUTYLOG_CHECKPOINT_EVERY entries and at each handover. Entries up to `signed_seq` are
+    proven unchanged; entries after the last checkpoint are only as good as the database.
     Roles: officer, supervisor, auditor.
     """
     ExportShiftBundle: _aio.UnaryUnaryMultiCallable[_dutylog_pb2.ExportShiftBundleRequest, _dutylog_pb2.ExportShiftBundleResponse]  # type: ignore[assignment]
@@ -360,8 +370,9 @@ class DutyLogServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dutylog_pb2.ListEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dutylog_pb2.ListEntriesResponse, _abc.Awaitable[_dutylog_pb2.ListEntriesResponse]]:
-        """Lists a room's entries in chain order (by seq), AIP-158 paging. Roles: officer,
-        supervisor, auditor, service.
+        """Lists a room's entries in chain order (by seq, oldest first) or newest first
+        (`order_by: "seq desc"`), optionally only those of a kind and/or about a container,
+        AIP-158 paging. Roles: officer, supervisor, auditor, service.
         """
 
     @_abc_1.abstractmethod
@@ -469,7 +480,11 @@ class DutyLogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_dutylog_pb2.VerifyChainResponse, _abc.Awaitable[_dutylog_pb2.VerifyChainResponse]]:
         """Recomputes a room's whole hash chain from the stored entries, checks it against the
-        room's recorded head and its signed checkpoints, and reports the first broken link.
+        room's recorded head and its checkpoints, and reports the first broken link. Checkpoint
+        signatures are checked only against the keys the service trusts from its configuration
+        (never against a key stored beside the checkpoint), and a checkpoint must exist every
+        DUTYLOG_CHECKPOINT_EVERY entries and at each handover. Entries up to `signed_seq` are
+        proven unchanged; entries after the last checkpoint are only as good as the database.
         Roles: officer, supervisor, auditor.
         """
 

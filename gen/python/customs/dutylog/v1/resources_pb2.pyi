@@ -257,6 +257,14 @@ class _ChainCheckEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ChainCheck
     """The stored document is not a well-formed entry."""
     CHAIN_CHECK_TRUNCATED: _ChainCheck.ValueType  # 8
     """The chain ends before the room's recorded head: entries were deleted at the end."""
+    CHAIN_CHECK_CHECKPOINT_MISSING: _ChainCheck.ValueType  # 9
+    """No checkpoint where one is due: every DUTYLOG_CHECKPOINT_EVERY entries (at each seq that
+    is a multiple of it) and at each handover. `entry` is the entry that should be signed.
+    """
+    CHAIN_CHECK_CHECKPOINT_INVALID: _ChainCheck.ValueType  # 10
+    """A checkpoint is not signed by a key the service trusts (DUTYLOG_SIGNING_KEY's public key
+    and DUTYLOG_TRUSTED_PUBLIC_KEYS), or the hash it signs is not the stored entry's.
+    """
 
 class ChainCheck(_ChainCheck, metaclass=_ChainCheckEnumTypeWrapper):
     """Which check failed at the first broken link of a chain."""
@@ -279,6 +287,14 @@ CHAIN_CHECK_MALFORMED: ChainCheck.ValueType  # 7
 """The stored document is not a well-formed entry."""
 CHAIN_CHECK_TRUNCATED: ChainCheck.ValueType  # 8
 """The chain ends before the room's recorded head: entries were deleted at the end."""
+CHAIN_CHECK_CHECKPOINT_MISSING: ChainCheck.ValueType  # 9
+"""No checkpoint where one is due: every DUTYLOG_CHECKPOINT_EVERY entries (at each seq that
+is a multiple of it) and at each handover. `entry` is the entry that should be signed.
+"""
+CHAIN_CHECK_CHECKPOINT_INVALID: ChainCheck.ValueType  # 10
+"""A checkpoint is not signed by a key the service trusts (DUTYLOG_SIGNING_KEY's public key
+and DUTYLOG_TRUSTED_PUBLIC_KEYS), or the hash it signs is not the stored entry's.
+"""
 Global___ChainCheck: _TypeAlias = ChainCheck  # noqa: Y015
 
 @_typing.final

@@ -1,10 +1,11 @@
 """Automatic capture: every alert of scanner, camera and seal becomes an entry and an alarm.
 
-One consumer per configured source follows its ``WatchAlerts`` stream. Each alert is recorded in
-one transaction with the source's resume token: the ALERT entry, the alarm (unique per
-(source, alert name)) and the token commit together, so a consumer restarted at any point
-resumes after the last recorded alert and a replayed alert finds its alarm and only moves the
-token. Sources that are down are retried with exponential backoff.
+One consumer per configured source follows its ``WatchAlerts`` stream. Each alert is recorded
+in one transaction with the source's resume token (``intake.record_alarm``): the ALERT entry,
+the alarm (unique per (source, alert name)) and the token commit together, so a consumer
+restarted at any point resumes after the last recorded alert and a replayed alert finds its
+alarm and only moves the token. Sources that are down are retried with exponential backoff.
+The duty log's own alerts are recorded by the sweeper that raises them (``sweepers``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC
 from typing import Any
 
 import grpc
@@ -22,14 +22,9 @@ from customs.scanner.v1 import scanner_pb2
 from customs.seal.v1 import seal_pb2
 
 from services.dutylog.chain_store import ChainStore, Txn
-from services.dutylog.domain.alarms import IncomingAlert, open_alarm
-from services.dutylog.domain.entries import References
-from services.dutylog.domain.errors import DomainValidationError
-from services.dutylog.domain.notices import Severity
-from services.dutylog.officers import SYSTEM
-from services.dutylog.store import ALARMS, CAPTURE_TOKENS, alarm_doc
+from services.dutylog.intake import record_alarm
+from services.dutylog.store import CAPTURE_TOKENS
 from services.platform import clients
-from services.platform.mongo import utcnow
 
 log = logging.getLogger("customs.dutylog.capture")
 _METHODS: dict[str, tuple[str, Any, Any]] = {
@@ -49,50 +44,6 @@ _METHODS: dict[str, tuple[str, Any, Any]] = {
         seal_pb2.WatchAlertsResponse,
     ),
 }
-
-
-def _references(alert: alert_pb2.Alert) -> References:
-    """What the alert is about, keeping only values the log accepts."""
-    groups: dict[str, tuple[str, ...]] = {}
-    subject = alert.subject
-    if subject.startswith("seals/"):
-        groups["seal_names"] = (subject,)
-    elif "/scans/" in subject:
-        groups["scan_names"] = (subject,)
-    elif "/passages/" in subject:
-        groups["passage_names"] = (subject,)
-    if alert.HasField("container_number"):
-        groups["container_numbers"] = (alert.container_number.value,)
-    for group, values in list(groups.items()):
-        try:
-            References(**{group: values})
-        except DomainValidationError:
-            del groups[group]
-    return References(**groups)
-
-
-def incoming(source: str, alert: alert_pb2.Alert) -> IncomingAlert:
-    """The domain form of a received alert; unreadable fields are replaced, never dropped."""
-    alert_id = f"{source}-{alert.name.removeprefix('alerts/')}"
-    severity_name = alert_pb2.Severity.Name(alert.severity).removeprefix("SEVERITY_")
-    severity = (
-        Severity(severity_name) if severity_name in Severity.__members__ else Severity.WARNING
-    )
-    raised = alert.create_time.ToDatetime(tzinfo=UTC) if alert.HasField("create_time") else utcnow()
-    text = alert.message.strip() or alert.kind or "alert without message"
-    if alert.subject:
-        text += f" [{alert.subject}]"
-    try:
-        return IncomingAlert(
-            alert_id, source, alert.kind or "UNKNOWN", severity, text, raised, _references(alert)
-        )
-    except DomainValidationError as exc:
-        log.warning(
-            "alert %s from %s is malformed (%s); recorded as UNKNOWN", alert.name, source, exc
-        )
-        return IncomingAlert(
-            alert_id, source, "UNKNOWN", severity, f"unreadable alert {alert.name}: {exc}", raised
-        )
 
 
 class Recorder:
@@ -118,24 +69,14 @@ class Recorder:
         room = await self.room_for(alert.site)
 
         async def work(txn: Txn) -> bool:
-            alarms = txn.store.db[ALARMS]
-            known = await alarms.find_one(
-                {"source": source, "alert": alert.name}, session=txn.session
-            )
-            if known is None:
-                step = open_alarm(room, incoming(source, alert), SYSTEM, txn.now)
-                sealed = await txn.append(step.draft)
-                doc = alarm_doc(
-                    step.alarm, source, alert.name, alert.subject, alert.site, sealed.name
-                )
-                await alarms.insert_one(doc, session=txn.session)
+            recorded = await record_alarm(txn, source, alert)
             await txn.store.db[CAPTURE_TOKENS].update_one(
                 {"_id": source},
                 {"$set": {"resume_token": token, "update_time": txn.now}},
                 upsert=True,
                 session=txn.session,
             )
-            return known is None
+            return recorded
 
         return await self._chain.run(room, work)
 

@@ -32,7 +32,12 @@ class DutyLogService:
         self._res = res
         self._rooms = ResourceCollection(res.mongo, res.db, "rooms", res.outbox, "room")
         self._chain = ChainStore(
-            res.mongo, res.db, res.outbox, settings.signing_key, settings.checkpoint_every
+            res.mongo,
+            res.db,
+            res.outbox,
+            settings.signing_key,
+            settings.checkpoint_every,
+            settings.trusted_keys,
         )
         self._servicer = DutyLogServicer(
             self._rooms,
@@ -41,7 +46,7 @@ class DutyLogService:
             res.objects,
             timedelta(seconds=settings.handover_ack_seconds),
         )
-        self._sweeper = Sweeper(res.mongo, res.db, res.outbox, settings.sweep_seconds)
+        self._sweeper = Sweeper(self._chain, settings.sweep_seconds)
         self._tasks: list[asyncio.Task[Any]] = []
 
     def register(self, server: grpc.aio.Server) -> None:

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ import pytest
 from customs.dutylog.v1 import dutylog_pb2 as api
 from customs.dutylog.v1 import resources_pb2 as pb
 from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo import MongoClient
 
 from devstack.stores import Stores
@@ -27,8 +26,10 @@ from tests.dutylog.service_helpers import (
     LAN,
     MINH,
     alarm_for,
+    all_alarms,
     as_,
     eventually,
+    from_now,
     low_battery_seal,
     open_shift,
     stub,
@@ -114,7 +115,9 @@ def test_consumer_killed_mid_stream_records_every_alert_exactly_once(
     assert max(counts.values()) == 1
     alert_entries = Counter(
         doc["content"]["references"]["alert_ids"][0]
-        for doc in mongo[database(own, "dutylog")]["entries"].find({"kind": "ALERT"})
+        for doc in mongo[database(own, "dutylog")]["entries"].find(
+            {"kind": "ALERT", "content.attributes.source": "seal"}
+        )
     )
     assert len(alert_entries) == len(expected) and max(alert_entries.values()) == 1
     verdict = stub(own).VerifyChain(
@@ -124,17 +127,13 @@ def test_consumer_killed_mid_stream_records_every_alert_exactly_once(
     assert verdict.checkpoints_checked >= verdict.head_seq // 5
 
 
-def in_(delta: timedelta) -> Timestamp:
-    value = Timestamp()
-    value.FromDatetime(datetime.now(UTC) + delta)
-    return value
-
-
 def directive(own: Suite, directive_id: str, due: timedelta) -> pb.Directive:
     request = api.IssueDirectiveRequest(
         parent=ROOM,
         directive_id=directive_id,
-        directive=pb.Directive(text=f"Follow up {directive_id}", assignee=MINH, due_time=in_(due)),
+        directive=pb.Directive(
+            text=f"Follow up {directive_id}", assignee=MINH, due_time=from_now(due)
+        ),
     )
     issued: pb.Directive = stub(own).IssueDirective(request, metadata=as_(own, "lan")).directive
     return issued
@@ -232,3 +231,15 @@ def test_sweeper_raises_overdue_directive_and_late_handover_once(
             stream.cancel()
             break
     assert kinds == {"DIRECTIVE_OVERDUE", "HANDOVER_UNACKNOWLEDGED"}
+    # And the duty log records them like any alert: an ALERT entry and an alarm of the room.
+    for subject, kind in (
+        (late.name, "DIRECTIVE_OVERDUE"),
+        (handover.name, "HANDOVER_UNACKNOWLEDGED"),
+    ):
+        alarm = alarm_for(own, ROOM, subject)
+        assert (alarm.source, alarm.kind, alarm.state) == ("dutylog", kind, pb.ALARM_STATE_OPEN)
+        [alert] = raised_for(subject)
+        assert alarm.alert == f"alerts/{alert['_id']}"
+        entry = s.GetEntry(api.GetEntryRequest(name=alarm.entry), metadata=as_(own, "lan")).entry
+        assert entry.kind == pb.ENTRY_KIND_ALERT and entry.attributes["alarm_code"] == kind
+        assert len([a for a in all_alarms(own, ROOM) if a.subject == subject]) == 1

@@ -19,8 +19,11 @@ _SEVERITY = {
 
 
 def _container(alert: Alert, passage: dict[str, Any]) -> str:
-    if alert.subject_kind is SubjectKind.CONTAINER and iso6346.is_valid(alert.subject):
-        return iso6346.normalise(alert.subject)
+    """The container an alert is about: its subject when that is a valid number, none when it
+    is about a read that is not one, else the passage's first known number."""
+    if alert.subject_kind is SubjectKind.CONTAINER:
+        valid = iso6346.is_valid(alert.subject)
+        return iso6346.normalise(alert.subject) if valid else ""
     for read in passage.get("containers", []):
         if read["number"]:
             number: str = read["number"]

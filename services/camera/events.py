@@ -128,8 +128,10 @@ def recognition_document(
 ) -> dict[str, Any]:
     """The stored document of a recognition event (without ``passage`` and ``snapshot``).
 
-    A container read that fails ISO 6346 is kept unverified with its proposals; one that no
-    OCR correction can make valid is rejected (INVALID_ARGUMENT naming the read)."""
+    A container read that fails ISO 6346 is kept unverified with its proposals, or with none
+    when no OCR correction makes it valid: the event, its plate and snapshot are never lost
+    for a bad read, and an exit holds on it. Input that is not a read (empty text, a confidence
+    outside [0, 1]) is INVALID_ARGUMENT naming the field."""
     check_id("event_id", req.event_id)
     problems: list[FieldViolation] = []
     lane = req.lane
@@ -158,14 +160,6 @@ def recognition_document(
         except DomainValidationError as error:
             sub = "confidence" if error.field == "confidence" else "text"
             problems.append(FieldViolation(f"{field}.{sub}", error.description))
-            continue
-        if read.status is ContainerReadStatus.UNVERIFIED and not read.proposals:
-            problems.append(
-                FieldViolation(
-                    f"{field}.text",
-                    f"{read.problem}; no OCR correction makes it a valid ISO 6346 number",
-                )
-            )
             continue
         containers.append(_container_doc(read))
     if plate is None and not containers and not req.snapshot:

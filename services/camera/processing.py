@@ -28,6 +28,8 @@ from services.camera.domain.weighing import (
     WeightCheck,
     check_weight,
     choose_tare,
+    is_empty_weighing,
+    vehicle_load,
     weight_alert,
 )
 from services.camera.events import event_value, lane_value
@@ -169,7 +171,16 @@ class PassageProcessor:
             numbers = list(dict.fromkeys(r.number for r in passage.containers if r.number))
             scans, seals = await self._sources.ask(numbers)
             declarants = {n: tax_code for n in numbers} if tax_code else None
-            decision = decide_exit(passage, scans, seals, now, watchlist, declarants)
+            decision = decide_exit(
+                passage,
+                scans,
+                seals,
+                now,
+                watchlist,
+                declarants,
+                declaration.get("goods_kg"),
+                vehicle_load(passage.gross_kg, tare, self._settings.weight),
+            )
             alerts.extend(decision.alerts)
             fields["decision"] = _decision_doc(decision, passage.key, name)
             command = command_document(
@@ -182,12 +193,13 @@ class PassageProcessor:
         else:
             alerts.extend(screen_passage(passage, watchlist, now, tax_code))
         empty = None
-        if (
-            plate is not None
-            and not passage.containers
-            and passage.gross_kg is not None
-            and passage.gross_kg > 0
-            and declaration.get("goods_kg") is None
+        if plate is not None and is_empty_weighing(
+            passage.gross_kg,
+            bool(passage.containers),
+            declaration.get("goods_kg"),
+            last_empty,
+            passage.started_at,
+            self._settings.weight,
         ):
             empty = {
                 "_id": plate.plate.key,

@@ -96,6 +96,20 @@ class Gate:
             metadata=self.device(),
         )
 
+    def second_camera(self, camera_id: str = "ocr-rear") -> Gate:
+        """This gate seen through another OCR camera over the exit lane."""
+        name = self.stub.CreateCamera(
+            camera_pb2.CreateCameraRequest(
+                parent=self.site,
+                camera_id=camera_id,
+                camera=camera_pb2.Camera(
+                    display_name=camera_id, kind=camera_pb2.CAMERA_KIND_GATE_OCR, lane=self.exit
+                ),
+            ),
+            metadata=self.supervisor(),
+        ).camera.name
+        return Gate(self.stub, self.suite, self.site, self.entry, self.exit, name)
+
     def close(self, passage: str) -> camera_pb2.Passage:
         return self.stub.ClosePassage(
             camera_pb2.ClosePassageRequest(name=passage), metadata=self.officer()

@@ -17,9 +17,11 @@ from services.camera.domain.clearance import (
 from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.passages import assemble
 from services.camera.domain.watchlists import WatchAction, WatchKind, Watchlist, WatchlistEntry
+from services.camera.domain.weighing import Load, LoadCheck
 from tests.camera.factories import ENTRY_LANE, LANES, T0, camera, exit_passage
 
 C1, C2 = "CSQU3054383", "MSKU9070323"
+EMPTY = LoadCheck(Load.EMPTY, "gross 15100 kg, tare 15000 kg (last_empty_weighing)")
 
 
 def clear_scans(*numbers: str) -> list[ScanAnswer]:
@@ -137,20 +139,63 @@ def test_auto_corrected_number_is_still_looked_up() -> None:
     assert decision.alerts[0].severity is Severity.HIGH
 
 
-def test_empty_truck_opens_unless_the_plate_is_watched() -> None:
+def test_truck_weighed_empty_opens_unless_the_plate_is_watched() -> None:
     passage = exit_passage(containers=())
-    assert decide_exit(passage, [], [], T0).action is BarrierAction.OPEN
+    assert decide_exit(passage, [], [], T0, load=EMPTY).action is BarrierAction.OPEN
     watched = Watchlist([WatchlistEntry(WatchKind.PLATE, "51C12345", "tip-off")])
-    decision = decide_exit(passage, [], [], T0, watched)
+    decision = decide_exit(passage, [], [], T0, watched, load=EMPTY)
     assert decision.action is BarrierAction.HOLD
     assert decision.reason_codes == (ReasonCode.WATCHLIST_PLATE,)
     assert [a.kind for a in decision.alerts] == [AlertKind.BARRIER_HOLD, AlertKind.WATCHLIST_HIT]
     assert decision.alerts[1].subject == "51C-123.45"
 
 
+@pytest.mark.parametrize(
+    ("load", "detail"),
+    [
+        (None, "no scale reading"),
+        (LoadCheck(Load.UNKNOWN, "gross 31000 kg, but no tare for the vehicle"), "no tare"),
+        (LoadCheck(Load.LADEN, "gross 31000 kg, tare 15000 kg (declared)"), "31000"),
+    ],
+)
+def test_no_container_read_holds_unless_weighed_empty(load: LoadCheck | None, detail: str) -> None:
+    """A camera saw the plate but no container: the truck is not known to be empty."""
+    passage = exit_passage(containers=())
+    decision = decide_exit(passage, [], [], T0, load=load)
+    assert decision.action is BarrierAction.HOLD
+    assert decision.reason_codes == (ReasonCode.CONTAINER_NOT_READ,)
+    assert decision.reasons[0].subject == passage.key
+    assert detail in decision.reasons[0].text
+    assert [a.kind for a in decision.alerts] == [AlertKind.BARRIER_HOLD]
+    assert decision.alerts[0].severity is Severity.WARNING
+
+
+def test_declared_goods_without_a_container_read_hold_even_weighed_empty() -> None:
+    passage = exit_passage(containers=())
+    decision = decide_exit(passage, [], [], T0, declared_goods_kg=12_000.0, load=EMPTY)
+    assert decision.reason_codes == (ReasonCode.CONTAINER_NOT_READ,)
+    assert "12000 kg of goods are declared" in decision.reasons[0].text
+
+
+def test_unreadable_container_read_holds_and_alerts() -> None:
+    """A read no OCR correction makes valid (here a wrong length) is kept and holds."""
+    passage = exit_passage(containers=(C1, "CSQU30543"))
+    (_, unreadable) = passage.containers
+    assert unreadable.proposals == () and unreadable.number is None
+    decision = decide_exit(passage, clear_scans(C1), arrived_seals(C1), T0, load=EMPTY)
+    assert decision.action is BarrierAction.HOLD
+    assert decision.reason_codes == (ReasonCode.CONTAINER_NUMBER_UNVERIFIED,)
+    reason = decision.reasons[0]
+    assert reason.subject == "CSQU30543"
+    assert "expected 11 characters" in reason.text and "no OCR correction" in reason.text
+    kinds = [a.kind for a in decision.alerts]
+    assert kinds == [AlertKind.BARRIER_HOLD, AlertKind.UNVERIFIED_CONTAINER_AT_EXIT]
+    assert decision.alerts[1].evidence["proposals"] == ""
+
+
 def test_plate_not_read_holds() -> None:
     passage = exit_passage(plate=None, containers=())
-    decision = decide_exit(passage, [], [], T0)
+    decision = decide_exit(passage, [], [], T0, load=EMPTY)
     assert decision.reason_codes == (ReasonCode.PLATE_NOT_READ,)
     assert decision.alerts[0].subject_kind is SubjectKind.PASSAGE
     assert decision.alerts[0].subject == passage.key

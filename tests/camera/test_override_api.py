@@ -99,8 +99,8 @@ def test_an_open_or_entry_passage_cannot_be_overridden(
             camera_pb2.OverrideBarrierRequest(name=entry.name, reason="x"),
             metadata=gate.supervisor(),
         )
-    empty_exit = gate.read(gate.exit, now(), plate_number()).passage  # no container: opens
-    closed = gate.close(empty_exit.name)
+    cleared = gate.read(gate.exit, now(), plate_number(), [(container_number(), 0.97)]).passage
+    closed = gate.close(cleared.name)  # never scanned, no seal: opens
     assert closed.decision.action == camera_pb2.BARRIER_ACTION_OPEN
     with raises_status(grpc.StatusCode.FAILED_PRECONDITION) as error:
         stub.OverrideBarrier(

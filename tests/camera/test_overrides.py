@@ -16,6 +16,7 @@ from services.camera.domain.clearance import (
 )
 from services.camera.domain.errors import DomainValidationError, IllegalTransition
 from services.camera.domain.overrides import record_override
+from services.camera.domain.weighing import Load, LoadCheck
 from tests.camera.factories import T0, at, exit_passage
 
 C1 = "CSQU3054383"
@@ -60,7 +61,7 @@ def test_override_needs_a_reason_and_a_supervisor(supervisor: str, reason: str, 
 
 def test_open_barrier_cannot_be_overridden() -> None:
     passage = exit_passage(containers=())
-    decision = decide_exit(passage, [], [], T0)
+    decision = decide_exit(passage, [], [], T0, load=LoadCheck(Load.EMPTY, "weighed empty"))
     assert decision.action is BarrierAction.OPEN
     with pytest.raises(IllegalTransition) as caught:
         record_override(decision, "sup-3", "why not", at(60))

@@ -125,6 +125,52 @@ def test_unverified_container_at_exit_holds_with_its_proposals_and_alerts(
     ]
 
 
+def test_exit_holds_on_a_container_read_no_correction_makes_valid(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    """The front camera reads the plate, the rear one only a wrong-length container number:
+    the read is kept, so the passage is not an empty truck, and the exit holds and alerts."""
+    gate = make_gate(suite, stub)
+    rear = gate.second_camera()
+    t, plate = now(), plate_number()
+    passage = gate.read(gate.exit, t, plate).passage
+    rear.read(gate.exit, t + timedelta(seconds=2), None, [("TSTU12345", 0.88)])
+    gate.weigh(gate.exit, t + timedelta(seconds=3), 14_000.0)
+    closed = gate.close(passage.name)
+    assert [(c.text, c.status) for c in closed.containers] == [
+        ("TSTU12345", camera_pb2.CONTAINER_READ_STATUS_UNVERIFIED)
+    ]
+    assert closed.decision.action == camera_pb2.BARRIER_ACTION_HOLD
+    assert reason_codes(closed) == ["CONTAINER_NUMBER_UNVERIFIED"]
+    assert "no OCR correction" in closed.decision.reasons[0].text
+    found = alerts_about(stub, suite, closed.name, {"BARRIER_HOLD", "UNVERIFIED_CONTAINER_AT_EXIT"})
+    unverified = found["UNVERIFIED_CONTAINER_AT_EXIT"].alert
+    assert unverified.evidence["raw_text"] == "TSTU12345"
+    assert not unverified.HasField("container_number")  # not a number: no container named
+
+
+def test_exit_without_container_read_opens_only_when_weighed_empty(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    gate = make_gate(suite, stub)
+    t, plate = now() - timedelta(hours=1), plate_number()
+    entry = gate.read(gate.entry, t, plate).passage
+    gate.weigh(gate.entry, t + timedelta(seconds=4), 15_000.0)  # its empty weighing
+    gate.close(entry.name)
+    empty = gate.read(gate.exit, t + timedelta(minutes=30), plate).passage
+    gate.weigh(gate.exit, t + timedelta(minutes=30, seconds=4), 15_200.0)
+    opened = gate.close(empty.name)
+    assert opened.decision.action == camera_pb2.BARRIER_ACTION_OPEN
+    assert opened.weight.tare_source == camera_pb2.TARE_SOURCE_LAST_EMPTY_WEIGHING
+    laden = gate.read(gate.exit, t + timedelta(minutes=40), plate).passage
+    gate.weigh(gate.exit, t + timedelta(minutes=40, seconds=4), 31_000.0)
+    held = gate.close(laden.name)
+    assert reason_codes(held) == ["CONTAINER_NOT_READ"]
+    assert "gross 31000 kg, tare 15200 kg" in held.decision.reasons[0].text  # the last empty
+    unweighed = gate.read(gate.exit, t + timedelta(minutes=50), plate_number()).passage
+    assert reason_codes(gate.close(unweighed.name)) == ["CONTAINER_NOT_READ"]
+
+
 def test_watch_alerts_resumes_after_the_token(
     suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
 ) -> None:

@@ -58,11 +58,20 @@ def test_tied_best_proposals_stay_unverified() -> None:
     assert read.number is None
 
 
-def test_uncorrectable_read() -> None:
-    read = read_container("CSQU30543", 0.99)
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("CSQU30543", "expected 11 characters"),
+        ("CSQU3054383X", "expected 11 characters"),
+        ("HELLOWORLD1", "equipment category"),
+    ],
+)
+def test_uncorrectable_read_is_kept_as_read(text: str, problem: str) -> None:
+    read = read_container(text, 0.99)
     assert read.status is ContainerReadStatus.UNVERIFIED
-    assert read.proposals == ()
-    assert "expected 11 characters" in read.problem
+    assert (read.raw_text, read.number, read.proposals) == (text, None, ())
+    assert problem in read.problem
+    assert read.label == text
 
 
 def test_policy_threshold_and_limits() -> None:
@@ -96,6 +105,7 @@ def test_officer_confirmation() -> None:
         ("", 0.9, "container_text"),
         ("CSQU3054383", 1.5, "confidence"),
         ("CSQU3054383", float("nan"), "confidence"),
+        ("CSQU3054383" * 3, 0.9, "container_text"),
     ],
 )
 def test_bad_read_input(text: str, confidence: float, field: str) -> None:

@@ -54,13 +54,48 @@ def test_correctable_read_is_accepted_unverified_with_proposals(
     assert valid in read.proposals
 
 
-def test_uncorrectable_read_is_invalid_argument_naming_the_read(
+def test_unreadable_read_is_kept_as_read_with_the_rest_of_the_event(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    """A read no OCR correction makes valid (a wrong length) loses neither the event, nor its
+    plate, snapshot or other reads."""
+    gate = make_gate(suite, stub)
+    number = container_number()
+    reply = gate.read(
+        gate.exit, now(), "51C-123.45", [(number, 0.9), ("CSQU30543", 0.9)], snapshot=b"jpeg"
+    )
+    verified, unreadable = reply.recognition_event.containers
+    assert verified.status == camera_pb2.CONTAINER_READ_STATUS_VERIFIED
+    assert unreadable.status == camera_pb2.CONTAINER_READ_STATUS_UNVERIFIED
+    assert (unreadable.text, list(unreadable.proposals)) == ("CSQU30543", [])
+    assert not unreadable.HasField("number")
+    assert "expected 11 characters" in unreadable.problem
+    assert reply.recognition_event.plate.normalised == "51C-123.45"
+    assert reply.recognition_event.snapshot_uri
+    assert [c.text for c in reply.passage.containers] == [number, "CSQU30543"]
+
+
+def test_malformed_reads_are_invalid_argument_naming_the_field_and_store_nothing(
     suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
 ) -> None:
     gate = make_gate(suite, stub)
+    number = container_number()
     with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
-        gate.read(gate.exit, now(), "51C-123.45", [(container_number(), 0.9), ("HELLO", 0.9)])
-    assert error["violations"] == ["recognition_event.containers[1].text"]
+        gate.read(
+            gate.exit,
+            now(),
+            "51C-123.45",
+            [(" ", 0.9), (number, 1.5), ("X" * 33, 0.9)],
+            event_id="malformed",
+        )
+    assert error["violations"] == [
+        "recognition_event.containers[0].text",
+        "recognition_event.containers[1].confidence",
+        "recognition_event.containers[2].text",
+    ]
+    stored = gate.read(gate.exit, now(), "51C-999.99", [(number, 0.9)], event_id="malformed")
+    assert stored.recognition_event.plate.normalised == "51C-999.99"  # the first was not kept
+    assert list(stored.passage.recognition_events) == [stored.recognition_event.name]
 
 
 def test_plates_are_normalised_and_foreign_plates_kept_with_their_country(

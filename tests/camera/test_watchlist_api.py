@@ -48,7 +48,7 @@ def test_listed_plate_holds_the_exit_and_alerts(
     ).watchlist_entry
     assert entry.key == plate.replace("-", "").replace(".", "")
     assert entry.action == camera_pb2.WATCH_ACTION_HOLD and entry.listed_by == "sup-1"
-    passage = gate.read(gate.exit, now(), plate).passage
+    passage = gate.read(gate.exit, now(), plate, [(container_number(), 0.97)]).passage
     closed = gate.close(passage.name)
     assert reason_codes(closed) == ["WATCHLIST_PLATE"]
     hit = alerts_about(stub, suite, closed.name, {"WATCHLIST_HIT"})["WATCHLIST_HIT"].alert

@@ -10,12 +10,15 @@ from services.camera.domain.alerts import AlertKind, Severity, SubjectKind
 from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.weighing import (
     EmptyWeighing,
+    Load,
     Tare,
     TareSource,
     WeightConfig,
     WeightOutcome,
     check_weight,
     choose_tare,
+    is_empty_weighing,
+    vehicle_load,
     weight_alert,
 )
 from tests.camera.factories import T0
@@ -97,6 +100,33 @@ def test_missing_inputs_mean_not_checked() -> None:
     assert unchecked.outcome is WeightOutcome.NOT_CHECKED
     assert unchecked.missing == ("tare", "declared")
     assert unchecked.net_kg is None
+
+
+def test_vehicle_load_from_gross_and_tare() -> None:
+    tare = Tare(14_000.0, TareSource.LAST_EMPTY_WEIGHING, T0)
+    assert vehicle_load(14_300.0, tare, CONFIG).load is Load.EMPTY  # within 300 kg
+    assert vehicle_load(13_500.0, tare, CONFIG).load is Load.EMPTY  # lighter: fuel, driver
+    laden = vehicle_load(14_301.0, tare, CONFIG)
+    assert laden.load is Load.LADEN
+    assert "gross 14301 kg, tare 14000 kg" in laden.detail
+    assert vehicle_load(None, tare, CONFIG).load is Load.UNKNOWN
+    assert vehicle_load(14_000.0, None, CONFIG).load is Load.UNKNOWN
+
+
+def test_empty_weighing_is_kept_only_when_nothing_says_the_truck_is_loaded() -> None:
+    assert is_empty_weighing(14_100.0, False, None, EMPTY, T0, CONFIG)
+    assert is_empty_weighing(14_100.0, False, None, None, T0, CONFIG)  # first weighing
+    assert not is_empty_weighing(14_100.0, True, None, EMPTY, T0, CONFIG)  # a container read
+    assert not is_empty_weighing(14_100.0, False, 0.0, EMPTY, T0, CONFIG)  # a declaration
+    assert not is_empty_weighing(None, False, None, EMPTY, T0, CONFIG)
+    assert not is_empty_weighing(0.0, False, None, EMPTY, T0, CONFIG)
+
+
+def test_a_truck_heavier_than_its_recent_empty_weighing_does_not_become_its_tare() -> None:
+    """Its container may have gone unread: as its own tare, its loaded exit would weigh empty."""
+    assert not is_empty_weighing(29_000.0, False, None, EMPTY, T0, CONFIG)
+    old = EmptyWeighing("51C12345", 14_000.0, T0 - timedelta(days=31))
+    assert is_empty_weighing(29_000.0, False, None, old, T0, CONFIG)  # nothing recent to compare
 
 
 @pytest.mark.parametrize(

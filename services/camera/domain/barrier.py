@@ -2,19 +2,27 @@
 
 Inputs are the passage, what the scanner service answered for each container (open scan
 hold or not, or unavailable: error or timeout), what the seal service answered (no seal,
-intact and arrived, intact but not arrived, not intact, or unavailable), the watchlist and
-the declarant of each container (looked up by the transport layer).
+intact and arrived, intact but not arrived, not intact, or unavailable), the watchlist, the
+declarant of each container, the declared goods weight and what the scale says about the
+vehicle's load (looked up by the transport layer).
 
 HOLD reasons, all collected (not only the first):
 
 * no plate read (the plate watchlist cannot be checked) -> PLATE_NOT_READ;
 * plate, container or declarant watchlist hit with action HOLD -> WATCHLIST_*;
-* per container: not verified -> CONTAINER_NUMBER_UNVERIFIED (or _AUTO_CORRECTED); scanner:
-  open hold -> SCAN_HOLD_OPEN, unavailable or no answer -> SCAN_STATUS_UNKNOWN; seal: not
-  intact -> SEAL_NOT_INTACT, not arrived -> SEAL_NOT_ARRIVED, unavailable or no answer ->
-  SEAL_STATUS_UNKNOWN. An auto-corrected number is still looked up, for the officer's sake.
+* per container: not verified -> CONTAINER_NUMBER_UNVERIFIED (or _AUTO_CORRECTED), including
+  a read no OCR correction makes valid (kept as read, without proposals); scanner: open hold
+  -> SCAN_HOLD_OPEN, unavailable or no answer -> SCAN_STATUS_UNKNOWN; seal: not intact ->
+  SEAL_NOT_INTACT, not arrived -> SEAL_NOT_ARRIVED, unavailable or no answer ->
+  SEAL_STATUS_UNKNOWN. An auto-corrected number is still looked up, for the officer's sake;
+* no container read at all -> CONTAINER_NOT_READ, unless the truck is known to be empty.
 
-No container (an empty truck): only the plate watchlist decides.
+No container read does not mean no container: the container camera may have missed it, or
+its event may be lost. A passage without container reads opens (plate watchlist permitting)
+only when no goods are declared on it and the scale shows the vehicle EMPTY against its tare
+(:func:`services.camera.domain.weighing.vehicle_load`). Goods declared, a laden scale, or no
+way to tell (no stable reading, no tare, no scale on the lane) -> CONTAINER_NOT_READ: an
+officer looks, and a supervisor can override.
 
 The seal rule follows the design brief literally (open only if intact and arrived), so a
 sealed transit leaving its origin port, not yet arrived, holds too; origin-side exits need a
@@ -45,6 +53,7 @@ from services.camera.domain.passages import Direction, Passage
 from services.camera.domain.reads import ContainerRead, ContainerReadStatus
 from services.camera.domain.validation import require_aware
 from services.camera.domain.watchlists import WatchAction, WatchKind, Watchlist, WatchlistHit
+from services.camera.domain.weighing import Load, LoadCheck
 from services.platform import iso6346
 
 
@@ -86,12 +95,28 @@ def _seal_reasons(number: str, answers: list[SealAnswer]) -> list[Reason]:
 def _read_reason(read: ContainerRead) -> Reason | None:
     if read.verified:
         return None
-    proposals = ", ".join(read.proposals) or "none"
     if read.status is ContainerReadStatus.CORRECTED:
         text = f"Read {read.raw_text!r} fails ISO 6346, auto-corrected to {read.number}; confirm it"
         return Reason(ReasonCode.CONTAINER_NUMBER_AUTO_CORRECTED, read.label, text)
-    text = f"Read {read.raw_text!r} fails ISO 6346 ({read.problem}); proposals: {proposals}"
+    text = f"Read {read.raw_text!r} fails ISO 6346 ({read.problem}); "
+    if read.proposals:
+        text += f"proposals: {', '.join(read.proposals)}"
+    else:
+        text += "no OCR correction makes it valid: read the number on the container"
     return Reason(ReasonCode.CONTAINER_NUMBER_UNVERIFIED, read.label, text)
+
+
+def _no_container_reason(
+    passage: Passage, declared_goods_kg: float | None, load: LoadCheck | None
+) -> Reason | None:
+    if declared_goods_kg:
+        text = f"No container number was read, but {declared_goods_kg:.0f} kg of goods are declared"
+        return Reason(ReasonCode.CONTAINER_NOT_READ, passage.key, text)
+    if load is not None and load.load is Load.EMPTY:
+        return None
+    detail = load.detail if load is not None else "no scale reading"
+    text = f"No container number was read and the scale does not show the truck empty ({detail})"
+    return Reason(ReasonCode.CONTAINER_NOT_READ, passage.key, text)
 
 
 _WATCH_REASON = {
@@ -116,11 +141,15 @@ def decide_exit(
     decided_at: datetime,
     watchlist: Watchlist | None = None,
     declarants: Mapping[str, str] | None = None,
+    declared_goods_kg: float | None = None,
+    load: LoadCheck | None = None,
 ) -> BarrierDecision:
     """Decide OPEN or HOLD for an exit passage; fails closed (see the module docstring).
 
-    ``declarants`` maps container numbers to their declarant's tax code, when known.
-    Raises DomainValidationError when the passage is not on an exit lane.
+    ``declarants`` maps container numbers to their declarant's tax code, when known;
+    ``declared_goods_kg`` is the goods weight on the passage's declaration; ``load`` what the
+    scale says (None: not weighed). Raises DomainValidationError when the passage is not on an
+    exit lane.
     """
     if passage.direction is not Direction.EXIT:
         raise DomainValidationError("passage.direction", "barrier decisions are for exit lanes")
@@ -142,6 +171,10 @@ def decide_exit(
     else:
         hits.extend(watchlist.match_plate(plate.plate))
     containers = passage.containers
+    if not containers:
+        missing = _no_container_reason(passage, declared_goods_kg, load)
+        if missing is not None:
+            reasons.append(missing)
     for read in containers:
         read_reason = _read_reason(read)
         if read_reason is not None:

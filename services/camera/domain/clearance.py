@@ -22,6 +22,7 @@ class ReasonCode(enum.Enum):
     """Why a barrier holds; stable codes for clients and the duty log."""
 
     PLATE_NOT_READ = "PLATE_NOT_READ"
+    CONTAINER_NOT_READ = "CONTAINER_NOT_READ"
     WATCHLIST_PLATE = "WATCHLIST_PLATE"
     WATCHLIST_CONTAINER = "WATCHLIST_CONTAINER"
     WATCHLIST_DECLARANT = "WATCHLIST_DECLARANT"

@@ -9,7 +9,11 @@ Container numbers are checked with ISO 6346. Rule for a read that fails the chec
   ``ReadPolicy.auto_correct_min_confidence``; otherwise it stays UNVERIFIED with no number;
 * a CORRECTED read is still not verified: the number is good enough to ask the scanner and
   the seal service about, never good enough to open an exit barrier on. Only VERIFIED (passes
-  as read) and CONFIRMED (an officer confirmed it) reads are verified.
+  as read) and CONFIRMED (an officer confirmed it) reads are verified;
+* a read no OCR correction makes valid (wrong length, letters where digits belong, ...) is
+  still a read: it is kept as read, UNVERIFIED with no proposals, and holds an exit like any
+  unverified read. Only input that is not a read at all is refused: empty text, text longer
+  than :data:`MAX_READ_CHARS`, a confidence outside [0, 1].
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.plates import NormalisedPlate, normalise_plate
 from services.camera.domain.validation import require_aware, require_confidence, require_text
 from services.platform import iso6346
+
+#: Longest container read accepted (an ISO 6346 number is 11 characters; OCR may add a few
+#: separators or stray characters, never dozens).
+MAX_READ_CHARS = 32
 
 
 class ContainerReadStatus(enum.Enum):
@@ -92,6 +100,10 @@ def read_container(
     """Check an OCR container number read and, if it fails, propose corrections."""
     policy = policy or ReadPolicy()
     require_text(raw_text, "container_text")
+    if len(raw_text) > MAX_READ_CHARS:
+        raise DomainValidationError(
+            "container_text", f"must be at most {MAX_READ_CHARS} characters, got {len(raw_text)}"
+        )
     require_confidence(confidence, "confidence")
     try:
         number = iso6346.validate(raw_text)

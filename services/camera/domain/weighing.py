@@ -9,6 +9,14 @@ The net is compared with the declared weight of the goods. The allowed differenc
 larger of ``absolute_tolerance_kg`` and ``relative_tolerance`` x declared weight: the
 absolute part covers scale accuracy on light loads, the relative part declaration rounding on
 heavy ones. A difference beyond it is a finding (WeightOutcome.DISCREPANCY).
+
+Whether a vehicle is empty (:func:`vehicle_load`) is read off the scale the same way: EMPTY
+when the gross is at most ``absolute_tolerance_kg`` above the tare, LADEN when above that,
+UNKNOWN without a stable reading or a tare. A passage's weight becomes the vehicle's empty
+weighing (its future tare, :func:`is_empty_weighing`) only when no container was read, no goods
+are declared, and it is not heavier, beyond that tolerance, than a recent empty weighing of the
+vehicle: a truck whose container the cameras missed must not become its own tare, or its loaded
+exit would weigh "empty".
 """
 
 from __future__ import annotations
@@ -216,3 +224,51 @@ def weight_alert(
         raised_at=at,
         evidence=evidence,
     )
+
+
+class Load(enum.Enum):
+    """What the scale says about a vehicle's load."""
+
+    EMPTY = "EMPTY"
+    LADEN = "LADEN"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCheck:
+    """The load the scale shows and, for a person, what it was judged from."""
+
+    load: Load
+    detail: str
+
+
+def vehicle_load(
+    gross_kg: float | None, tare: Tare | None, config: WeightConfig | None = None
+) -> LoadCheck:
+    """EMPTY, LADEN or UNKNOWN from the gross and the vehicle tare (see the module docstring)."""
+    config = config or WeightConfig()
+    if gross_kg is None:
+        return LoadCheck(Load.UNKNOWN, "no stable scale reading")
+    if tare is None:
+        return LoadCheck(Load.UNKNOWN, f"gross {gross_kg:.0f} kg, but no tare for the vehicle")
+    load = gross_kg - tare.kg
+    detail = f"gross {gross_kg:.0f} kg, tare {tare.kg:.0f} kg ({tare.source.value.lower()})"
+    if load <= config.absolute_tolerance_kg:
+        return LoadCheck(Load.EMPTY, detail)
+    return LoadCheck(Load.LADEN, detail)
+
+
+def is_empty_weighing(
+    gross_kg: float | None,
+    containers_read: bool,
+    declared_goods_kg: float | None,
+    last_empty: EmptyWeighing | None,
+    at: datetime,
+    config: WeightConfig | None = None,
+) -> bool:
+    """Whether a passage's gross may be kept as the vehicle's empty weighing."""
+    config = config or WeightConfig()
+    if gross_kg is None or gross_kg <= 0 or containers_read or declared_goods_kg is not None:
+        return False
+    known = choose_tare(at, last_empty, None, config)
+    return known is None or gross_kg - known.kg <= config.absolute_tolerance_kg

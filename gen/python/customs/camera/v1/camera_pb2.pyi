@@ -146,7 +146,9 @@ class _ContainerReadStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_C
     enough to look the container up, never to open a barrier on.
     """
     CONTAINER_READ_STATUS_UNVERIFIED: _ContainerReadStatus.ValueType  # 3
-    """Failed the check; see the proposals."""
+    """Failed the check; see the proposals (none when no OCR correction makes the read valid, for
+    example a wrong length: kept as read). Holds an exit.
+    """
     CONTAINER_READ_STATUS_CONFIRMED: _ContainerReadStatus.ValueType  # 4
     """An officer confirmed the number."""
 
@@ -162,7 +164,9 @@ CONTAINER_READ_STATUS_CORRECTED: ContainerReadStatus.ValueType  # 2
 enough to look the container up, never to open a barrier on.
 """
 CONTAINER_READ_STATUS_UNVERIFIED: ContainerReadStatus.ValueType  # 3
-"""Failed the check; see the proposals."""
+"""Failed the check; see the proposals (none when no OCR correction makes the read valid, for
+example a wrong length: kept as read). Holds an exit.
+"""
 CONTAINER_READ_STATUS_CONFIRMED: ContainerReadStatus.ValueType  # 4
 """An officer confirmed the number."""
 Global___ContainerReadStatus: _TypeAlias = ContainerReadStatus  # noqa: Y015
@@ -1109,9 +1113,10 @@ class HoldReason(_message.Message):
     SUBJECT_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     code: _builtins.str
-    """Stable code: PLATE_NOT_READ, WATCHLIST_PLATE, WATCHLIST_CONTAINER, WATCHLIST_DECLARANT,
-    CONTAINER_NUMBER_UNVERIFIED, CONTAINER_NUMBER_AUTO_CORRECTED, SCAN_HOLD_OPEN,
-    SCAN_STATUS_UNKNOWN, SEAL_NOT_INTACT, SEAL_NOT_ARRIVED, SEAL_STATUS_UNKNOWN.
+    """Stable code: PLATE_NOT_READ, CONTAINER_NOT_READ (no container read, and goods are declared
+    or the scale does not show the truck empty), WATCHLIST_PLATE, WATCHLIST_CONTAINER,
+    WATCHLIST_DECLARANT, CONTAINER_NUMBER_UNVERIFIED, CONTAINER_NUMBER_AUTO_CORRECTED,
+    SCAN_HOLD_OPEN, SCAN_STATUS_UNKNOWN, SEAL_NOT_INTACT, SEAL_NOT_ARRIVED, SEAL_STATUS_UNKNOWN.
     """
     subject: _builtins.str
     """What it is about: a container number, a plate or the passage."""

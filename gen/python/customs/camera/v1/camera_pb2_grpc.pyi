@@ -68,7 +68,9 @@ class CameraServiceStub:
     """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
     snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
     stored event. Container numbers failing ISO 6346 are accepted unverified with correction
-    proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+    proposals, or with none when no OCR correction makes them valid (a wrong length, say): the
+    read is kept as read and an exit holds on it. Input that is not a read (empty text, text
+    over 32 characters, a confidence outside [0, 1]) is INVALID_ARGUMENT naming the field.
     Roles: device, service.
     """
     RecordScaleReading: _grpc.UnaryUnaryMultiCallable[_camera_pb2.RecordScaleReadingRequest, _camera_pb2.RecordScaleReadingResponse]
@@ -148,7 +150,9 @@ class CameraServiceAsyncStub(CameraServiceStub):
     """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
     snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
     stored event. Container numbers failing ISO 6346 are accepted unverified with correction
-    proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+    proposals, or with none when no OCR correction makes them valid (a wrong length, say): the
+    read is kept as read and an exit holds on it. Input that is not a read (empty text, text
+    over 32 characters, a confidence outside [0, 1]) is INVALID_ARGUMENT naming the field.
     Roles: device, service.
     """
     RecordScaleReading: _aio.UnaryUnaryMultiCallable[_camera_pb2.RecordScaleReadingRequest, _camera_pb2.RecordScaleReadingResponse]  # type: ignore[assignment]
@@ -291,7 +295,9 @@ class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
         """Records what a recognition camera read on a lane (plate, container numbers, seal presence,
         snapshot) and joins it to the lane's passage. Idempotent by `event_id`: a retry returns the
         stored event. Container numbers failing ISO 6346 are accepted unverified with correction
-        proposals; a read no OCR correction can make valid is INVALID_ARGUMENT naming the field.
+        proposals, or with none when no OCR correction makes them valid (a wrong length, say): the
+        read is kept as read and an exit holds on it. Input that is not a read (empty text, text
+        over 32 characters, a confidence outside [0, 1]) is INVALID_ARGUMENT naming the field.
         Roles: device, service.
         """
 

@@ -21,9 +21,10 @@ from services.camera.domain.passages import AssemblyConfig, Passage, build_passa
 from services.camera.events import RECOGNITION, container_doc, event_value, lane_value, plate_doc
 from services.platform import iso6346
 from services.platform.alerts import AlertDraft
-from services.platform.errors import NotFound
+from services.platform.errors import InvalidArgument, NotFound
 from services.platform.mongo import Document, in_transaction, utcnow
 from services.platform.outbox import Outbox
+from services.platform.paging import Page, next_token
 from services.platform.resources import name_indexes
 
 ASSEMBLING = "ASSEMBLING"
@@ -38,13 +39,27 @@ INDEXES = {
     "passages": name_indexes(
         IndexModel([("lane", 1), ("state", 1)]),
         IndexModel([("state", 1), ("open_time", 1)]),
-        IndexModel([("site", 1), ("name", 1)]),
-        IndexModel([("container_keys", 1), ("start_time", -1)]),
-        IndexModel([("plate_key", 1), ("start_time", -1)]),
+        IndexModel([("start_time", -1), ("name", -1)]),
+        IndexModel([("site", 1), ("start_time", -1), ("name", -1)]),
+        IndexModel([("lane", 1), ("start_time", -1), ("name", -1)]),
+        IndexModel([("container_keys", 1), ("start_time", -1), ("name", -1)]),
+        IndexModel([("plate_key", 1), ("start_time", -1), ("name", -1)]),
     ),
     "barrier_commands": name_indexes(IndexModel([("lane", 1), ("name", 1)])),
     "watchlist": name_indexes(IndexModel([("kind", 1), ("name", 1)])),
 }
+
+
+def _page_after(after: str) -> tuple[datetime, str]:
+    """The (start time, name) a passage page token resumes after."""
+    try:
+        at, name = after.split("|", 1)
+        start = datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise InvalidArgument.one("page_token", "is not a token this service issued") from exc
+    if start.tzinfo is None:
+        raise InvalidArgument.one("page_token", "is not a token this service issued")
+    return start, name
 
 
 def passage_id(start: datetime) -> str:
@@ -237,6 +252,33 @@ class PassageStore:
         if done:
             self._outbox.notify()
         return done
+
+    async def newest_first(
+        self, query: Document, page: Page, fingerprint: str
+    ) -> tuple[list[Document], str]:
+        """One page of passages matching ``query``, newest first: by start time descending,
+        then by name descending; and the token of the next page ('' if last)."""
+        selector: Document = dict(query)
+        if page.after is not None:
+            start, name = _page_after(page.after)
+            after = {
+                "$or": [
+                    {"start_time": {"$lt": start}},
+                    {"start_time": start, "name": {"$lt": name}},
+                ]
+            }
+            selector = {"$and": [selector, after]} if selector else after
+        docs = (
+            await self.passages.find(selector)
+            .sort([("start_time", -1), ("name", -1)])
+            .limit(page.size + 1)
+            .to_list()
+        )
+        if len(docs) <= page.size:
+            return docs, ""
+        last = docs[page.size - 1]
+        after_last = f"{last['start_time'].isoformat()}|{last['name']}"
+        return docs[: page.size], next_token(after_last, fingerprint)
 
     async def pending(self, opened_before: datetime) -> list[str]:
         """Passages to process: open ones whose window passed, closed unprocessed ones."""

@@ -29,7 +29,7 @@ from services.platform.mongo import Document
 from services.platform.names import parse_name
 from services.platform.objects import ObjectStore
 from services.platform.outbox import Outbox
-from services.platform.paging import page_request
+from services.platform.paging import Page, page_request
 from services.platform.resources import ResourceCollection
 from services.platform.watch import alert_stream
 
@@ -323,7 +323,7 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
             inputs.time(request.end_time) if request.HasField("end_time") else None,
         )
         page = page_request(request.page_size, request.page_token, fingerprint)
-        docs, token = await self._passages.list(page, query, fingerprint)
+        docs, token = await self._store.newest_first(query, page, fingerprint)
         return camera_pb2.ListPassagesResponse(
             passages=[await self._passage(d) for d in docs], next_page_token=token
         )
@@ -361,8 +361,8 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
         container, plate = request.container_number.value, request.plate.strip()
         if bool(container) == bool(plate):
             raise InvalidArgument.one("container_number", "give exactly one of it and plate")
-        query, _ = inputs.passage_query("sites/-", container, plate)
-        docs = await self._passages.collection.find(query).sort("start_time", -1).limit(1).to_list()
+        query, fingerprint = inputs.passage_query("sites/-", container, plate)
+        docs, _ = await self._store.newest_first(query, Page(1, None), fingerprint)
         if not docs:
             raise NotFound(f"{container or plate} was never seen", "NOT_FOUND")
         return camera_pb2.GetLastSightingResponse(passage=await self._passage(docs[0]))

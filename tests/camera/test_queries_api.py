@@ -34,14 +34,15 @@ def test_passages_by_container_plate_lane_and_time_and_last_sighting(
         return [p.name for p in stub.ListPassages(request, metadata=officer).passages]
 
     by_container = container_pb2.ContainerNumber(value=number.lower())
-    assert names(parent="sites/-", container_number=by_container) == [entry.name, exit_.name]
-    assert names(parent=gate.site, plate=plate.replace("-", " ")) == [entry.name, exit_.name]
-    assert names(parent=gate.entry) == [entry.name, other.name]
+    # newest first, whatever the lane: what an officer tracing a container or a truck wants
+    assert names(parent="sites/-", container_number=by_container) == [exit_.name, entry.name]
+    assert names(parent=gate.site, plate=plate.replace("-", " ")) == [exit_.name, entry.name]
+    assert names(parent=gate.entry) == [other.name, entry.name]
     window = {
         "start_time": stamp(t + timedelta(minutes=5)),
         "end_time": stamp(t + timedelta(minutes=50)),
     }
-    assert names(parent=gate.site, **window) == [other.name, exit_.name]  # by name: in, out
+    assert names(parent=gate.site, **window) == [exit_.name, other.name]
 
     first = stub.ListPassages(
         camera_pb2.ListPassagesRequest(parent=gate.site, page_size=2), metadata=officer
@@ -54,9 +55,9 @@ def test_passages_by_container_plate_lane_and_time_and_last_sighting(
         metadata=officer,
     )
     assert [p.name for p in [*first.passages, *rest.passages]] == [
-        entry.name,
-        other.name,
         exit_.name,
+        other.name,
+        entry.name,
     ]
     assert not rest.next_page_token
     with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
@@ -76,6 +77,29 @@ def test_passages_by_container_plate_lane_and_time_and_last_sighting(
         camera_pb2.GetLastSightingRequest(plate=plate.lower()), metadata=officer
     ).passage
     assert by_plate.name == exit_.name
+
+
+def test_passages_that_started_together_page_by_name_descending(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    """Ties on the start time are broken by name, so paging neither repeats nor skips."""
+    gate = make_gate(suite, stub)
+    officer = auth(suite.token("o", "officer"))
+    t = now() - timedelta(hours=2)
+    both = {gate.read(lane, t, plate_number()).passage.name for lane in (gate.entry, gate.exit)}
+    later = gate.read(gate.entry, t + timedelta(minutes=3), plate_number()).passage.name
+    seen: list[str] = []
+    token = ""
+    while True:
+        reply = stub.ListPassages(
+            camera_pb2.ListPassagesRequest(parent=gate.site, page_size=1, page_token=token),
+            metadata=officer,
+        )
+        seen += [p.name for p in reply.passages]
+        token = reply.next_page_token
+        if not token:
+            break
+    assert seen == [later, *sorted(both, reverse=True)]
 
 
 def test_query_errors(suite: Suite, stub: camera_pb2_grpc.CameraServiceStub) -> None:

@@ -2001,7 +2001,7 @@ class ListPassagesResponse(_message.Message):
     """Token for the next page; empty when this is the last one."""
     @_builtins.property
     def passages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Passage]:
-        """The page of passages, ordered by name (lane, then time)."""
+        """The page of passages, newest first (start time descending, then name descending)."""
 
     def __init__(
         self,

@@ -253,8 +253,9 @@ class CameraServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPassages(self, request, context):
-        """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
-        Roles: officer, supervisor, auditor, service.
+        """Lists passages by site or lane, container, plate and time, newest first (start time
+        descending, then name descending), AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

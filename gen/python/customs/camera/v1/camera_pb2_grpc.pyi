@@ -80,8 +80,9 @@ class CameraServiceStub:
     GetPassage: _grpc.UnaryUnaryMultiCallable[_camera_pb2.GetPassageRequest, _camera_pb2.GetPassageResponse]
     """Returns one passage. Roles: any authenticated person or service."""
     ListPassages: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListPassagesRequest, _camera_pb2.ListPassagesResponse]
-    """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
-    Roles: officer, supervisor, auditor, service.
+    """Lists passages by site or lane, container, plate and time, newest first (start time
+    descending, then name descending), AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
     """
     ClosePassage: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ClosePassageRequest, _camera_pb2.ClosePassageResponse]
     """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
@@ -162,8 +163,9 @@ class CameraServiceAsyncStub(CameraServiceStub):
     GetPassage: _aio.UnaryUnaryMultiCallable[_camera_pb2.GetPassageRequest, _camera_pb2.GetPassageResponse]  # type: ignore[assignment]
     """Returns one passage. Roles: any authenticated person or service."""
     ListPassages: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListPassagesRequest, _camera_pb2.ListPassagesResponse]  # type: ignore[assignment]
-    """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
-    Roles: officer, supervisor, auditor, service.
+    """Lists passages by site or lane, container, plate and time, newest first (start time
+    descending, then name descending), AIP-158 paging. Roles: officer, supervisor, auditor,
+    service.
     """
     ClosePassage: _aio.UnaryUnaryMultiCallable[_camera_pb2.ClosePassageRequest, _camera_pb2.ClosePassageResponse]  # type: ignore[assignment]
     """Closes a passage (the vehicle reached the barrier) and processes it: weight check,
@@ -325,8 +327,9 @@ class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _camera_pb2.ListPassagesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_camera_pb2.ListPassagesResponse, _abc.Awaitable[_camera_pb2.ListPassagesResponse]]:
-        """Lists passages by site or lane, container, plate and time, ordered by name, AIP-158 paging.
-        Roles: officer, supervisor, auditor, service.
+        """Lists passages by site or lane, container, plate and time, newest first (start time
+        descending, then name descending), AIP-158 paging. Roles: officer, supervisor, auditor,
+        service.
         """
 
     @_abc_1.abstractmethod

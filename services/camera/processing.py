@@ -40,10 +40,9 @@ from services.camera.passage_store import (
     command_document,
 )
 from services.camera.settings import CameraSettings
-from services.camera.watchlist_store import load_watchlist
+from services.camera.watchlist_store import WatchlistStore
 from services.platform.auth import Principal
 from services.platform.mongo import Document, utcnow
-from services.platform.resources import ResourceCollection
 
 log = logging.getLogger("customs.camera.processing")
 SYSTEM = "system"
@@ -99,7 +98,7 @@ class PassageProcessor:
     def __init__(
         self,
         store: PassageStore,
-        watchlist: ResourceCollection,
+        watchlist: WatchlistStore,
         sources: ClearanceSources,
         settings: CameraSettings,
     ) -> None:
@@ -164,7 +163,7 @@ class PassageProcessor:
         )
         if found is not None:
             alerts.append(found)
-        watchlist = await load_watchlist(self._watchlist)
+        watchlist = await self._watchlist.load()
         fields: Document = {"weight": _weight_doc(check)}
         command = None
         if passage.direction is Direction.EXIT:

@@ -236,6 +236,10 @@ def watchlist_entry(doc: Doc) -> camera_pb2.WatchlistEntry:
         action=camera_pb2.WatchAction.Value(f"WATCH_ACTION_{doc['action']}"),
         severity=_SEVERITY[doc["severity"]],
         listed_by=doc["listed_by"],
+        deleted_by=doc.get("deleted_by", ""),
+        delete_reason=doc.get("delete_reason", ""),
     )
     msg.create_time.FromDatetime(doc["create_time"])
+    if doc.get("delete_time") is not None:
+        msg.delete_time.FromDatetime(doc["delete_time"])
     return msg

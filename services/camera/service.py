@@ -14,6 +14,7 @@ from services.camera.passage_store import INDEXES, PassageStore
 from services.camera.processing import PassageProcessor
 from services.camera.servicer import POLICY, SERVICE, CameraServicer
 from services.camera.settings import CameraSettings
+from services.camera.watchlist_store import WatchlistStore
 from services.platform.clients import token_from_file
 from services.platform.resources import ResourceCollection, name_indexes
 from services.platform.server import Resources, ServiceSpec
@@ -23,7 +24,6 @@ _KINDS = {
     "gates": "gate",
     "lanes": "lane",
     "cameras": "camera",
-    "passages": "passage",
     "barrier_commands": "barrier command",
     "watchlist": "watchlist entry",
 }
@@ -44,9 +44,10 @@ class CameraService:
             for name, kind in _KINDS.items()
         }
         store = PassageStore(res.mongo, res.db, res.outbox)
-        self._processor = PassageProcessor(store, collections["watchlist"], self._sources, settings)
+        watchlist = WatchlistStore(res.mongo, collections["watchlist"], res.outbox)
+        self._processor = PassageProcessor(store, watchlist, self._sources, settings)
         self._servicer = CameraServicer(
-            collections, store, self._processor, res.objects, res.outbox, settings
+            collections, store, watchlist, self._processor, res.objects, res.outbox, settings
         )
         self._sweeper: asyncio.Task[Any] | None = None
 

@@ -20,7 +20,7 @@ from services.camera.passage_store import PassageStore
 from services.camera.processing import PassageProcessor
 from services.camera.settings import CameraSettings
 from services.camera.sites import NewSite, register
-from services.camera.watchlist_store import NewEntry, entry_document
+from services.camera.watchlist_store import NewEntry, WatchlistStore, entry_document
 from services.platform.auth import EVERYONE, Role
 from services.platform.enums import enum_name
 from services.platform.errors import InvalidArgument, NotFound
@@ -83,6 +83,7 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
         self,
         collections: dict[str, ResourceCollection],
         store: PassageStore,
+        watchlist: WatchlistStore,
         processor: PassageProcessor,
         objects: ObjectStore,
         outbox: Outbox,
@@ -93,8 +94,7 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
         self._lanes = collections["lanes"]
         self._cameras = collections["cameras"]
         self._commands = collections["barrier_commands"]
-        self._passages = collections["passages"]
-        self._watchlist = collections["watchlist"]
+        self._watchlist = watchlist
         self._store = store
         self._processor = processor
         self._objects = objects
@@ -391,8 +391,9 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
         self, request: camera_pb2.ListWatchlistEntriesRequest, context: Context
     ) -> camera_pb2.ListWatchlistEntriesResponse:
         kind = inputs.enum_name(camera_pb2.WatchKind, request.kind, "WATCH_KIND_")
-        page = page_request(request.page_size, request.page_token, kind)
-        docs, token = await self._watchlist.list(page, {"kind": kind} if kind else {}, kind)
+        fingerprint = f"{kind}|{request.show_deleted}"
+        page = page_request(request.page_size, request.page_token, fingerprint)
+        docs, token = await self._watchlist.page(kind, request.show_deleted, page, fingerprint)
         return camera_pb2.ListWatchlistEntriesResponse(
             watchlist_entries=[render.watchlist_entry(d) for d in docs], next_page_token=token
         )
@@ -401,10 +402,10 @@ class CameraServicer(camera_pb2_grpc.CameraServiceServicer):
         self, request: camera_pb2.DeleteWatchlistEntryRequest, context: Context
     ) -> camera_pb2.DeleteWatchlistEntryResponse:
         parse_name("name", request.name, "watchlistEntries")
-        result = await self._watchlist.collection.delete_one({"name": request.name})
-        if result.deleted_count == 0:
-            raise NotFound(f"watchlist entry {request.name} not found", "NOT_FOUND")
-        return camera_pb2.DeleteWatchlistEntryResponse()
+        doc = await self._watchlist.remove(
+            request.name, current_principal().subject, request.reason
+        )
+        return camera_pb2.DeleteWatchlistEntryResponse(watchlist_entry=render.watchlist_entry(doc))
 
     async def WatchAlerts(
         self, request: camera_pb2.WatchAlertsRequest, context: Context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import grpc
 import pytest
@@ -121,10 +122,62 @@ def test_watchlist_management_roles_and_validation(
         stub.DeleteWatchlistEntry(
             camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=officer
         )
-    stub.DeleteWatchlistEntry(
-        camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=supervisor
+    with raises_status(grpc.StatusCode.INVALID_ARGUMENT) as error:
+        stub.DeleteWatchlistEntry(
+            camera_pb2.DeleteWatchlistEntryRequest(name="entries/x"), metadata=supervisor
+        )
+    assert error["violations"] == ["name"]
+
+
+def _listed(
+    stub: camera_pb2_grpc.CameraServiceStub, metadata: list[tuple[str, str]], show_deleted: bool
+) -> dict[str, camera_pb2.WatchlistEntry]:
+    reply = stub.ListWatchlistEntries(
+        camera_pb2.ListWatchlistEntriesRequest(
+            kind=camera_pb2.WATCH_KIND_PLATE, page_size=1000, show_deleted=show_deleted
+        ),
+        metadata=metadata,
     )
+    return {e.name: e for e in reply.watchlist_entries}
+
+
+def test_taking_an_entry_off_is_recorded_alerted_and_stops_the_hits(
+    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+) -> None:
+    gate = make_gate(suite, stub)
+    auditor = auth(suite.token("aud", "auditor"))
+    plate = plate_number()
+    request = listing(camera_pb2.WATCH_KIND_PLATE, plate, camera_pb2.WATCH_ACTION_HOLD)
+    entry = stub.CreateWatchlistEntry(request, metadata=gate.supervisor()).watchlist_entry
+    held = gate.close(gate.read(gate.exit, now() - timedelta(minutes=10), plate).passage.name)
+    assert "WATCHLIST_PLATE" in reason_codes(held)
+
+    removed = stub.DeleteWatchlistEntry(
+        camera_pb2.DeleteWatchlistEntryRequest(name=entry.name, reason="  case 12/2026 closed "),
+        metadata=gate.supervisor(),
+    ).watchlist_entry
+    assert (removed.name, removed.value) == (entry.name, entry.value)
+    assert (removed.deleted_by, removed.delete_reason) == ("sup-1", "case 12/2026 closed")
+    assert removed.HasField("delete_time") and not entry.HasField("delete_time")
+    assert entry.name not in _listed(stub, auditor, show_deleted=False)
+    assert _listed(stub, auditor, show_deleted=True)[entry.name] == removed
+    found = alerts_about(stub, suite, entry.name, {"WATCHLIST_ENTRY_REMOVED"})
+    alert = found["WATCHLIST_ENTRY_REMOVED"].alert
+    assert alert.evidence["deleted_by"] == "sup-1"
+    assert alert.evidence["listed_value"] == entry.value
+    assert "case 12/2026 closed" in alert.message
+
+    passed = gate.close(gate.read(gate.exit, now(), plate).passage.name)
+    assert "WATCHLIST_PLATE" not in reason_codes(passed)
+    with raises_status(grpc.StatusCode.NOT_FOUND) as error:
+        stub.DeleteWatchlistEntry(
+            camera_pb2.DeleteWatchlistEntryRequest(name=entry.name), metadata=gate.supervisor()
+        )
+    assert "taken off at" in error["message"]
+    with raises_status(grpc.StatusCode.ALREADY_EXISTS):  # names are not reused
+        stub.CreateWatchlistEntry(request, metadata=gate.supervisor())
     with raises_status(grpc.StatusCode.NOT_FOUND):
         stub.DeleteWatchlistEntry(
-            camera_pb2.DeleteWatchlistEntryRequest(name=created.name), metadata=supervisor
+            camera_pb2.DeleteWatchlistEntryRequest(name="watchlistEntries/never-listed"),
+            metadata=gate.supervisor(),
         )

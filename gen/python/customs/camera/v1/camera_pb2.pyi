@@ -1382,6 +1382,9 @@ class WatchlistEntry(_message.Message):
     SEVERITY_FIELD_NUMBER: _builtins.int
     LISTED_BY_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    DELETE_TIME_FIELD_NUMBER: _builtins.int
+    DELETED_BY_FIELD_NUMBER: _builtins.int
+    DELETE_REASON_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name: "watchlistEntries/{entry_id}". Output only."""
     kind: Global___WatchKind.ValueType
@@ -1398,9 +1401,17 @@ class WatchlistEntry(_message.Message):
     """Severity of the hit's alert (default CRITICAL)."""
     listed_by: _builtins.str
     """Who listed it. Output only."""
+    deleted_by: _builtins.str
+    """Who took it off (subject of the supervisor's token). Output only."""
+    delete_reason: _builtins.str
+    """Why it was taken off, as given on DeleteWatchlistEntry. Output only."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When it was listed. Output only."""
+
+    @_builtins.property
+    def delete_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was taken off the watchlist; absent while it is listed. Output only."""
 
     def __init__(
         self,
@@ -1414,10 +1425,13 @@ class WatchlistEntry(_message.Message):
         severity: _alert_pb2.Severity.ValueType = ...,
         listed_by: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        delete_time: _timestamp_pb2.Timestamp | None = ...,
+        deleted_by: _builtins.str = ...,
+        delete_reason: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "delete_time", b"delete_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_time", b"create_time", "key", b"key", "kind", b"kind", "listed_by", b"listed_by", "name", b"name", "reason", b"reason", "severity", b"severity", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_time", b"create_time", "delete_reason", b"delete_reason", "delete_time", b"delete_time", "deleted_by", b"deleted_by", "key", b"key", "kind", b"kind", "listed_by", b"listed_by", "name", b"name", "reason", b"reason", "severity", b"severity", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2290,22 +2304,28 @@ class ListWatchlistEntriesRequest(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SHOW_DELETED_FIELD_NUMBER: _builtins.int
     kind: Global___WatchKind.ValueType
     """Only entries of this kind; UNSPECIFIED for all."""
     page_size: _builtins.int
     """Maximum number to return: 0 means 50; above 1000 is coerced; negative is INVALID_ARGUMENT."""
     page_token: _builtins.str
     """Token from a previous response (only valid with the same filter); empty for the first page."""
+    show_deleted: _builtins.bool
+    """Also list entries taken off the watchlist (they carry `delete_time`). Default: only entries
+    in force.
+    """
     def __init__(
         self,
         *,
         kind: Global___WatchKind.ValueType = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        show_deleted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "page_size", b"page_size", "page_token", b"page_token", "show_deleted", b"show_deleted"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2346,16 +2366,20 @@ class DeleteWatchlistEntryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """"watchlistEntries/{entry_id}". Required."""
+    reason: _builtins.str
+    """Why the entry is taken off. Optional; recorded on the entry and in the alert."""
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2367,12 +2391,19 @@ class DeleteWatchlistEntryResponse(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    WATCHLIST_ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def watchlist_entry(self) -> Global___WatchlistEntry:
+        """The entry as taken off, with `delete_time` and `deleted_by`."""
+
     def __init__(
         self,
+        *,
+        watchlist_entry: Global___WatchlistEntry | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["watchlist_entry", b"watchlist_entry"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

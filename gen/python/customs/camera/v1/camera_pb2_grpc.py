@@ -303,15 +303,18 @@ class CameraServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWatchlistEntries(self, request, context):
-        """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
-        service.
+        """Lists watchlist entries ordered by name, AIP-158 paging; entries taken off only with
+        `show_deleted`. Roles: officer, supervisor, auditor, service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteWatchlistEntry(self, request, context):
-        """Takes an entry off the watchlist. Roles: supervisor.
+        """Takes an entry off the watchlist (soft delete, AIP-164): it stops matching at once but is
+        kept with who took it off, when and why, listed with `show_deleted`, and a
+        WATCHLIST_ENTRY_REMOVED alert is raised. NOT_FOUND when unknown or already taken off; the
+        name is not reused. Roles: supervisor.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

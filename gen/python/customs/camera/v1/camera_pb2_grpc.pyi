@@ -105,11 +105,15 @@ class CameraServiceStub:
     CreateWatchlistEntry: _grpc.UnaryUnaryMultiCallable[_camera_pb2.CreateWatchlistEntryRequest, _camera_pb2.CreateWatchlistEntryResponse]
     """Puts a plate, container or declarant on the watchlist. Roles: supervisor."""
     ListWatchlistEntries: _grpc.UnaryUnaryMultiCallable[_camera_pb2.ListWatchlistEntriesRequest, _camera_pb2.ListWatchlistEntriesResponse]
-    """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
-    service.
+    """Lists watchlist entries ordered by name, AIP-158 paging; entries taken off only with
+    `show_deleted`. Roles: officer, supervisor, auditor, service.
     """
     DeleteWatchlistEntry: _grpc.UnaryUnaryMultiCallable[_camera_pb2.DeleteWatchlistEntryRequest, _camera_pb2.DeleteWatchlistEntryResponse]
-    """Takes an entry off the watchlist. Roles: supervisor."""
+    """Takes an entry off the watchlist (soft delete, AIP-164): it stops matching at once but is
+    kept with who took it off, when and why, listed with `show_deleted`, and a
+    WATCHLIST_ENTRY_REMOVED alert is raised. NOT_FOUND when unknown or already taken off; the
+    name is not reused. Roles: supervisor.
+    """
 
 @_typing.type_check_only
 class CameraServiceAsyncStub(CameraServiceStub):
@@ -188,11 +192,15 @@ class CameraServiceAsyncStub(CameraServiceStub):
     CreateWatchlistEntry: _aio.UnaryUnaryMultiCallable[_camera_pb2.CreateWatchlistEntryRequest, _camera_pb2.CreateWatchlistEntryResponse]  # type: ignore[assignment]
     """Puts a plate, container or declarant on the watchlist. Roles: supervisor."""
     ListWatchlistEntries: _aio.UnaryUnaryMultiCallable[_camera_pb2.ListWatchlistEntriesRequest, _camera_pb2.ListWatchlistEntriesResponse]  # type: ignore[assignment]
-    """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
-    service.
+    """Lists watchlist entries ordered by name, AIP-158 paging; entries taken off only with
+    `show_deleted`. Roles: officer, supervisor, auditor, service.
     """
     DeleteWatchlistEntry: _aio.UnaryUnaryMultiCallable[_camera_pb2.DeleteWatchlistEntryRequest, _camera_pb2.DeleteWatchlistEntryResponse]  # type: ignore[assignment]
-    """Takes an entry off the watchlist. Roles: supervisor."""
+    """Takes an entry off the watchlist (soft delete, AIP-164): it stops matching at once but is
+    kept with who took it off, when and why, listed with `show_deleted`, and a
+    WATCHLIST_ENTRY_REMOVED alert is raised. NOT_FOUND when unknown or already taken off; the
+    name is not reused. Roles: supervisor.
+    """
 
 class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
     """Gate and recognition cameras, truck scales and barriers: sites, gates, lanes, recognition
@@ -388,8 +396,8 @@ class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _camera_pb2.ListWatchlistEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_camera_pb2.ListWatchlistEntriesResponse, _abc.Awaitable[_camera_pb2.ListWatchlistEntriesResponse]]:
-        """Lists watchlist entries ordered by name, AIP-158 paging. Roles: officer, supervisor, auditor,
-        service.
+        """Lists watchlist entries ordered by name, AIP-158 paging; entries taken off only with
+        `show_deleted`. Roles: officer, supervisor, auditor, service.
         """
 
     @_abc_1.abstractmethod
@@ -398,6 +406,10 @@ class CameraServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _camera_pb2.DeleteWatchlistEntryRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_camera_pb2.DeleteWatchlistEntryResponse, _abc.Awaitable[_camera_pb2.DeleteWatchlistEntryResponse]]:
-        """Takes an entry off the watchlist. Roles: supervisor."""
+        """Takes an entry off the watchlist (soft delete, AIP-164): it stops matching at once but is
+        kept with who took it off, when and why, listed with `show_deleted`, and a
+        WATCHLIST_ENTRY_REMOVED alert is raised. NOT_FOUND when unknown or already taken off; the
+        name is not reused. Roles: supervisor.
+        """
 
 def add_CameraServiceServicer_to_server(servicer: CameraServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,6 +1,6 @@
 """Demo data of the camera service: Cát Lái port gate and Mộc Bài border gate, with lanes,
-cameras, a watchlist entry and passages (a correctable misread, a weight discrepancy and held
-exits). Runs once against a fresh stack, after the four services started."""
+cameras, a watchlist entry and passages (a correctable misread, an unreadable one, a weight
+discrepancy and held exits). Runs once against a fresh stack, after the four services started."""
 
 from __future__ import annotations
 
@@ -266,17 +266,30 @@ def load(suite: Suite) -> list[str]:
         ).passage
         transit = gates.close(transit.name)
 
+        # 7. Only part of a container number could be read at the Cát Lái exit: kept as read.
+        partial = gates.read(
+            cl_out,
+            names["cat-lai/out-1/camera"],
+            out + timedelta(minutes=40),
+            "51C-246.80",
+            (("TGHU61234", 0.71),),
+        ).passage
+        partial = gates.close(partial.name)
+
     w = heavy.weight
     return [
         "camera: Cát Lái port (10.757, 106.790) gate-2 and Mộc Bài border gate (11.072, 106.163):"
-        " 4 lanes, 8 cameras (OCR, CCTV, body-worn), 1 watch-listed plate, 6 passages",
+        " 4 lanes, 8 cameras (OCR, CCTV, body-worn), 1 watch-listed plate, 7 passages",
         f"  weight discrepancy: {heavy.name}: net {w.net_weight_kg:.0f} kg vs declared "
         f"{w.declared_weight_kg:.0f} kg (tare from the entry weighing) -> {_hold(heavy)}",
         f"  correctable misread {misread} -> proposals {', '.join(odd.containers[0].proposals)}:"
         f" {_hold(odd)}",
         f"  foreign plate at Mộc Bài: {cambodian.plate.normalised}"
         f" ({cambodian.plate.country_code})",
+        f"  unreadable read {partial.containers[0].text} kept as read: {_hold(partial)}",
         f"  held exit: {listed.name}: {_hold(listed)}",
         f"  sealed transit {SEALED_TRANSIT} (seal demo) leaving Mộc Bài: {_hold(transit)}",
-        "  (exits also hold with SCAN_/SEAL_STATUS_UNKNOWN while scanner or seal cannot answer)",
+        "  (exits also hold with SCAN_/SEAL_STATUS_UNKNOWN while scanner or seal cannot answer,"
+        " and with CONTAINER_NOT_READ when no container was read and the scale does not show"
+        " the truck empty)",
     ]

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,6 +27,35 @@ def _processes_mentioning(text: str) -> list[str]:
             if text in cmdline:
                 found.append(f"{proc.name}: {cmdline[:120]}")
     return found
+
+
+def _camera_demo(http: httpx.Client) -> None:
+    """A port gate and a land border gate with entry and exit lanes, and among the passages a
+    correctable misread, a weight discrepancy and a held exit."""
+    sites = {s["name"]: s for s in http.get("/v1/sites").json()["sites"]}
+    kinds = {name: sites[name]["kind"] for name in ("sites/cat-lai", "sites/moc-bai")}
+    assert kinds == {"sites/cat-lai": "SITE_KIND_SEAPORT", "sites/moc-bai": "SITE_KIND_LAND_BORDER"}
+    for site in ("cat-lai", "moc-bai"):
+        gates = http.get(f"/v1/sites/{site}/gates").json()["gates"]
+        assert gates, site
+        lanes = http.get(f"/v1/{gates[0]['name']}/lanes").json()["lanes"]
+        directions = {lane["direction"] for lane in lanes}
+        assert directions == {"LANE_DIRECTION_ENTRY", "LANE_DIRECTION_EXIT"}, site
+    passages: list[dict[str, Any]] = http.get(
+        "/v1/sites/-/passages", params={"page_size": 100}
+    ).json()["passages"]
+    misread = [
+        read
+        for p in passages
+        for read in p.get("containers", [])
+        if read.get("status") == "CONTAINER_READ_STATUS_CORRECTED" and read.get("proposals")
+    ]
+    assert misread, passages
+    outcomes = {p.get("weight", {}).get("outcome") for p in passages}
+    assert "WEIGHT_OUTCOME_DISCREPANCY" in outcomes
+    held = [p for p in passages if p.get("decision", {}).get("action") == "BARRIER_ACTION_HOLD"]
+    assert held and all(p["direction"] == "LANE_DIRECTION_EXIT" for p in held)
+    assert all(p["decision"]["reasons"] for p in held)
 
 
 def test_run_command_serves_demo_data_and_stops_cleanly(tmp_path: Path) -> None:
@@ -59,6 +89,8 @@ def test_run_command_serves_demo_data_and_stops_cleanly(tmp_path: Path) -> None:
         assert ready["ready"] is True, ready
         seals = httpx.get(f"{gateway.group(1)}/v1/seals", headers=headers, timeout=10).json()
         assert {"seals/SL-0001", "seals/SL-0003"} <= {s["name"] for s in seals["seals"]}
+        with httpx.Client(base_url=gateway.group(1), headers=headers, timeout=10) as http:
+            _camera_demo(http)
     finally:
         run.send_signal(signal.SIGINT)
         run.wait(90)

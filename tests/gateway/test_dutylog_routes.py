@@ -156,3 +156,47 @@ def test_alarm_from_a_gate_alert_is_acknowledged_and_resolved(
     assert resolved.json()["alarm"]["state"] == "ALARM_STATE_RESOLVED"
     assert resolved.json()["entry"]["kind"] == "ENTRY_KIND_RESULT"
     assert alarm() is None
+
+
+def test_entries_by_container_newest_first(suite: Suite, http: httpx.Client) -> None:
+    room_id = make_room(http, suite, [])
+    officer = bearer(suite.token("officer:lan", "officer"))
+    open_shift(http, suite, room_id, "officer:lan")
+    wanted, other = container_number(), container_number()
+    written = []
+    for text, number in [("first", wanted), ("other", other), ("second", wanted)]:
+        created = http.post(
+            f"/v1/rooms/{room_id}/entries",
+            json={
+                "kind": "ENTRY_KIND_OBSERVATION",
+                "text": f"{text} check",
+                "references": {"container_numbers": [number]},
+            },
+            headers=officer,
+        )
+        assert created.status_code == 201, created.text
+        written.append(created.json())
+    path = f"/v1/rooms/{room_id}/entries"
+    listed = http.get(
+        path,
+        params={"container_number": wanted.lower(), "order_by": "seq desc", "page_size": 1},
+        headers=officer,
+    )
+    assert listed.status_code == 200, listed.text
+    assert [e["text"] for e in listed.json()["entries"]] == ["second check"]
+    rest = http.get(
+        path,
+        params={
+            "container_number": wanted.lower(),
+            "order_by": "seq desc",
+            "page_token": listed.json()["next_page_token"],
+        },
+        headers=officer,
+    )
+    assert [e["text"] for e in rest.json()["entries"]] == ["first check"]
+    assert "next_page_token" not in rest.json() or not rest.json()["next_page_token"]
+    bad = http.get(path, params={"order_by": "time desc"}, headers=officer)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "order_by"
+    bad = http.get(path, params={"container_number": "CSQU3054384"}, headers=officer)
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "container_number.value"

@@ -269,11 +269,11 @@ async function loadDutyLog() {
   await loadEntries();
 }
 
+// The newest 100 entries, newest first, however long the room's log is.
 async function loadEntries() {
-  const reply = await guarded(() => api(`${roomPath()}/entries?page_size=1000`));
+  const reply = await guarded(() => api(`${roomPath()}/entries?order_by=${encodeURIComponent("seq desc")}&page_size=100`));
   if (!reply) return;
-  const entries = (reply.entries || []).slice(-100).reverse();
-  $("entries").replaceChildren(...entries.map(entryItem));
+  $("entries").replaceChildren(...(reply.entries || []).map(entryItem));
 }
 
 function entryItem(entry) {

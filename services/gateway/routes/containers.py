@@ -21,8 +21,7 @@ from services.gateway.problems import invalid
 from services.platform import iso6346
 from services.platform.auth import Principal
 
-ENTRY_PAGES = 5  # at most 5000 entries per room are searched: ListEntries has no container filter
-PAGE = 1000
+PAGE = 1000  # also the most entries per room about the container: the newest ones
 SCANS_WITH_IMAGES = 3  # presigned image URLs for the latest scans only
 TRACK_TOLERANCE_M = 25.0
 
@@ -163,28 +162,23 @@ class _Asker:
         }
 
     async def _room(self, room: str) -> tuple[list[Json], list[Json], bool]:
-        entries: list[Json] = []
-        token = ""
-        for _ in range(ENTRY_PAGES):
-            reply = await self(
-                self.b.dutylog.ListEntries,
-                dutylog_pb2.ListEntriesRequest(parent=room, page_size=PAGE, page_token=token),
-            )
-            entries += [
-                as_dict(e) for e in reply.entries if self.number in e.references.container_numbers
-            ]
-            token = reply.next_page_token
-            if not token:
-                break
-        alarms = await self(
-            self.b.dutylog.ListAlarms,
-            dutylog_pb2.ListAlarmsRequest(parent=room, open_only=True, page_size=PAGE),
+        """The room's newest entries about the container (at most PAGE; truncated when there
+        are more) and its open alarms about it."""
+        request = dutylog_pb2.ListEntriesRequest(parent=room, order_by="seq desc", page_size=PAGE)
+        request.container_number.value = self.number
+        reply, alarms = await asyncio.gather(
+            self(self.b.dutylog.ListEntries, request),
+            self(
+                self.b.dutylog.ListAlarms,
+                dutylog_pb2.ListAlarmsRequest(parent=room, open_only=True, page_size=PAGE),
+            ),
         )
+        entries = [as_dict(e) for e in reply.entries]
         about = {e["name"] for e in entries}
         open_alarms = [
             as_dict(a) for a in alarms.alarms if a.entry in about or self.number in a.subject
         ]
-        return entries, open_alarms, bool(token)
+        return entries, open_alarms, bool(reply.next_page_token)
 
 
 async def _part(service: str, ask: Callable[[], Awaitable[Json]]) -> Part:

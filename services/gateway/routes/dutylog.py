@@ -200,7 +200,8 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/entries",
-        summary="List entries in chain order. Roles: officer, supervisor, auditor",
+        summary="List entries, oldest or newest first, by kind or container. "
+        "Roles: officer, supervisor, auditor",
         operation_id="ListEntries",
     )
     async def list_entries(
@@ -208,6 +209,12 @@ def router(gw: Gateway) -> APIRouter:
         who: Annotated[Principal, Depends(readers)],
         kind: Annotated[
             str, Query(description="OBSERVATION, ALERT, ACTION, ...; empty for all")
+        ] = "",
+        container_number: Annotated[
+            str, Query(description="only entries about this container (ISO 6346)")
+        ] = "",
+        order_by: Annotated[
+            str, Query(description="AIP-132: `seq` (default, oldest first) or `seq desc`")
         ] = "",
         page_size: PageSize = 0,
         page_token: PageToken = "",
@@ -217,8 +224,14 @@ def router(gw: Gateway) -> APIRouter:
         except ValueError as exc:
             raise invalid("kind", "is not an entry kind") from exc
         request = pb.ListEntriesRequest(
-            parent=f"rooms/{room_id}", kind=value, page_size=page_size, page_token=page_token
+            parent=f"rooms/{room_id}",
+            kind=value,
+            order_by=order_by,
+            page_size=page_size,
+            page_token=page_token,
         )
+        if container_number:
+            request.container_number.value = container_number
         return await page(log.dutylog.ListEntries, request, who)
 
     @api.post(

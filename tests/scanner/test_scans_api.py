@@ -16,6 +16,7 @@ import pytest
 from customs.common.v1 import alert_pb2, container_pb2
 from customs.scanner.v1 import scanner_pb2 as pb
 from customs.scanner.v1 import scanner_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from minio import Minio
 from pymongo import MongoClient
 
@@ -26,6 +27,8 @@ from tests.scanner.uploads import MACHINERY, Upload, container, scanner_request,
 from tests.support.stack import auth, bucket, channel, database, raises_status
 
 Stub = scanner_pb2_grpc.ScannerServiceStub
+#: Rows and columns of the large uploads: analysing one takes many unary round trips.
+SIZE = (2048, 6000)
 
 
 @pytest.fixture(scope="module")
@@ -520,44 +523,82 @@ def test_rule_statistics_count_flags_and_confirmations(
         stub.GetRuleStatistics(pb.GetRuleStatisticsRequest(), metadata=tokens["device"])
 
 
-def test_other_rpcs_answer_during_two_concurrent_large_uploads(
-    stub: Stub, tokens: dict[str, Any]
+def test_other_rpcs_answer_while_two_large_uploads_are_processed(
+    suite: Suite, stub: Stub, tokens: dict[str, Any]
 ) -> None:
+    """Two devices stream 48 MB uploads at once and end them together. From the moment both
+    have handed gRPC their last chunk until the first reply (transfer, checks, storage in the
+    S3 threads, analyses one after the other in the engine's one thread), GetScanner, health
+    and ListScans keep answering; some rounds find a scan stored but not yet analysed, so they
+    were answered while its analysis was under way."""
+    rows, cols = SIZE
     big = [
-        make_phantom(kind, rows=1024, cols=4000, seed=i)
+        make_phantom(kind, rows=rows, cols=cols, seed=i)
         for i, kind in enumerate((PhantomKind.STEEL_IN_ORGANIC, PhantomKind.HEAVY_METAL))
     ]
     name = stub.CreateScanner(
         scanner_request(unique_id("BIG"), big[0]), metadata=tokens["supervisor"]
     ).scanner.name
-    results: list[pb.UploadScanResponse] = []
+    # in the order it happened: ("reply", response), or ("round", (whether both last chunks
+    # were with gRPC when the round began, {scan: state} as ListScans found them))
+    events: list[tuple[str, Any]] = []
     errors: list[BaseException] = []
+    together = threading.Barrier(2, timeout=120)
+    ended = [threading.Event() for _ in big]
 
-    def send(ph: Phantom) -> None:
+    def send(ph: Phantom, done: threading.Event) -> None:
         try:
             up = Upload(
                 ph, name, unique_id("big"), (container(),), goods=MACHINERY, chunk=1024 * 1024
             )
-            results.append(upload(stub, tokens, up))
+            requests = list(up.requests())
+
+            def in_step() -> Iterator[pb.UploadScanRequest]:
+                yield from requests[:-1]
+                together.wait()  # both streams end together
+                yield requests[-1]
+                done.set()  # gRPC has taken the last chunk and asks for more
+
+            reply = stub.UploadScan(in_step(), metadata=tokens["device"], timeout=120)
+            events.append(("reply", reply))
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=send, args=(ph,)) for ph in big]
+    health = health_pb2_grpc.HealthStub(channel(suite, "scanner"))
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(big, ended, strict=True)]
     for t in threads:
         t.start()
-    answered = 0
     while any(t.is_alive() for t in threads):
-        reply = stub.GetScanner(
-            pb.GetScannerRequest(name=name), metadata=tokens["officer"], timeout=30
-        )
-        assert reply.scanner.name == name
-        answered += 1
+        after_end = all(e.is_set() for e in ended)
+        got = stub.GetScanner(pb.GetScannerRequest(name=name), metadata=tokens["officer"])
+        status = health.Check(health_pb2.HealthCheckRequest(), timeout=30).status
+        assert got.scanner.name == name and status == health_pb2.HealthCheckResponse.SERVING
+        # Recorded before ListScans is sent: if ListScans then finds a scan RECEIVED, the two
+        # calls above were answered before that scan's analysis was stored, so before its reply.
+        at = len(events)
+        events.append(("round", (after_end, {})))
+        listed = stub.ListScans(pb.ListScansRequest(parent=name), metadata=tokens["officer"])
+        events[at] = ("round", (after_end, {s.name: s.state for s in listed.scans}))
     for t in threads:
         t.join()
-    assert errors == [] and len(results) == 2 and answered >= 1
-    assert all(r.scan.state == pb.SCAN_STATE_ANALYSED for r in results)
+    assert errors == []
+    first_reply = next(i for i, (kind, _) in enumerate(events) if kind == "reply")
+    results = [r for kind, r in events if kind == "reply"]
+    assert len(results) == 2 and all(r.scan.state == pb.SCAN_STATE_ANALYSED for r in results)
+    rounds = [(i, *r) for i, (kind, r) in enumerate(events) if kind == "round"]
+    seen = [(after_end, sorted(states.values())) for _, after_end, states in rounds]
+    processing = [i for i, after_end, _ in rounds if after_end and i < first_reply]
+    assert len(processing) >= 3, (first_reply, seen)
+    pending = [
+        (i, scan)
+        for i, _, states in rounds
+        for scan, state in states.items()
+        if state == pb.SCAN_STATE_RECEIVED
+    ]
+    reply_at = {r.scan.name: j for j, (kind, r) in enumerate(events) if kind == "reply"}
+    assert pending and all(i < reply_at[scan] for i, scan in pending), (first_reply, seen)
     heavy = next(r.scan for r in results if pb.FINDING_RULE_HEAVY_METAL in rules(r.scan))
-    assert heavy.rows == 1024 and heavy.columns == 4000
+    assert (heavy.rows, heavy.columns) == SIZE
 
 
 def test_a_scan_left_received_is_analysed_after_a_restart(

@@ -186,6 +186,9 @@ def test_rejects_bad_arguments() -> None:
     with pytest.raises(DomainValidationError) as e:
         label_runs(np.zeros((3, 3), np.uint8), connectivity=6)
     assert e.value.field == "connectivity"
+    with pytest.raises(DomainValidationError) as e:
+        paint_labels(label_runs(np.ones((3, 3), np.uint8)), (3, 2))  # would write outside
+    assert e.value.field == "shape"
 
 
 def test_two_keys_in_one_pass_equal_two_single_labellings() -> None:

@@ -227,6 +227,9 @@ def label_runs(
 
 def paint_labels(runs: RunLabels, shape: tuple[int, int]) -> I32Array:
     """Full int32 label image (0 = background) of a run labelling."""
+    b = runs.bounds
+    if len(shape) != 2 or b.bottom > shape[0] or b.right > shape[1]:
+        raise DomainValidationError("shape", f"{shape} does not hold the runs' {b}")
     out = np.zeros(shape, np.int32)
     if runs.start.size:
         _paint(runs.offsets, runs.start, runs.end, runs.label, runs.bounds.top, out)

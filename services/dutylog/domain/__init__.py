@@ -7,6 +7,7 @@ Modules:
   any verifier) and the hash helpers.
 - ``chain``: sealing entries into the per-room hash chain and verifying a chain.
 - ``checkpoints``: Ed25519 signing keys and signed chain checkpoints.
+- ``audit``: checking checkpoints against trusted keys and their cadence, and what that proves.
 - ``alarms``: the alarm lifecycle (every alert of the other services becomes an alarm).
 - ``directives``: directives (ý kiến chỉ đạo), their results and overdue detection.
 - ``shifts``: shifts of a room (at most one open at a time).

@@ -79,8 +79,14 @@ def parse_body(body: Any, message: M, field: str) -> M:
 
 
 JsonBody = Annotated[dict[str, Any], Body(description="the resource in its proto JSON form")]
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 PageSize = Annotated[
-    int, Query(description="AIP-158: 0 = the default (50); above 1000 is coerced; negative is 400")
+    int,
+    Query(
+        ge=INT32_MIN,  # the services answer a negative size with 400 naming page_size
+        le=INT32_MAX,
+        description="AIP-158: 0 = the default (50); above 1000 is coerced; negative is 400",
+    ),
 ]
 PageToken = Annotated[
     str, Query(description="AIP-158: `next_page_token` of the previous page; empty for the first")

@@ -29,7 +29,12 @@ class HandOver(BaseModel):
     """A handover of the open shift."""
 
     handover_id: str = Field(min_length=1, description="last part of the handover's name")
-    ack_within_seconds: int = Field(default=0, ge=0, description="0: the service's default")
+    ack_within_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=315_576_000_000,  # the largest google.protobuf.Duration
+        description="0: the service's default",
+    )
 
 
 def router(gw: Gateway) -> APIRouter:

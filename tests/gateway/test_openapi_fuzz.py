@@ -63,6 +63,7 @@ def test_no_generated_request_gets_a_server_error(fuzzed: Suite, tmp_path: Path)
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # its caches stay out of the checkout
     )
     summary = done.stdout[-6000:]
     assert done.returncode == 0, f"schemathesis (seed {seed}) found server errors:\n{summary}"

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
@@ -29,7 +29,13 @@ class Telemetry:
     meter_provider: MeterProvider
 
     def server_interceptor(self) -> Any:
-        return aio_server_interceptor(tracer_provider=self.tracer_provider)  # type: ignore[no-untyped-call]
+        """Server spans for every RPC but health checks: probes every few seconds are noise,
+        and the instrumentation breaks streaming handlers that write instead of yield (the
+        health service's Watch)."""
+        return aio_server_interceptor(  # type: ignore[no-untyped-call]
+            tracer_provider=self.tracer_provider,
+            filter_=filters.negate(filters.health_check()),
+        )
 
     def shutdown(self) -> None:
         """Flushes what is buffered and stops the exporters."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grpc_health.v1 import health_pb2
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devstack.suite import Suite, health_status
 from services.platform.server import LIVENESS
@@ -23,3 +24,15 @@ def test_every_service_reports_overall_service_and_liveness_health(suite: Suite)
         assert health_status(address, grpc_name) == SERVING
         assert health_status(address, LIVENESS) == SERVING
         assert health_status(address, "no.such.Service") is None  # NOT_FOUND
+
+
+def test_health_watch_streams_the_status(suite: Suite) -> None:
+    """Watch (what grpc clients and some probes use) answers with the current status."""
+    for service in ("scanner", "seal", "camera", "dutylog"):
+        with grpc.insecure_channel(suite.services[service].address) as channel:
+            stream = health_pb2_grpc.HealthStub(channel).Watch(
+                health_pb2.HealthCheckRequest(service=""), timeout=10
+            )
+            first = next(iter(stream))
+            stream.cancel()
+        assert first.status == SERVING, service

@@ -5,10 +5,10 @@ an UNAVAILABLE answer with the reason as detail: the barrier decision then holds
 
 Holding must also end as soon as the dependency is back. gRPC's default reconnect backoff
 grows to two minutes while a dependency is down, and calls fail at once during it, so exits
-would go on holding long after a restarted scanner serves again. The channels here retry at
-most every :func:`reconnect_backoff_ms` (under the call deadline) and calls wait for the
-connection up to their deadline (``wait_for_ready``): a call made while the dependency comes
-back is answered, one made while it is down fails at its deadline.
+would go on holding long after a restarted scanner serves again. Platform channels retry at
+most every :func:`services.platform.clients.reconnect_backoff_ms` (under the call deadline)
+and calls here wait for the connection up to their deadline (``wait_for_ready``): a call made
+while the dependency comes back is answered, one made while it is down fails at its deadline.
 """
 
 from __future__ import annotations
@@ -37,26 +37,6 @@ def _failure(service: str, error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return deadline
     return f"{service}: {type(error).__name__}: {error}"
-
-
-def reconnect_backoff_ms(timeout_seconds: float) -> int:
-    """Longest wait between reconnection attempts: 1 s, or half the call deadline if shorter,
-    so a call waiting for its connection sees a reconnection within its deadline."""
-    return max(100, int(min(1.0, timeout_seconds / 2) * 1000))
-
-
-def _channel(address: str, token: Callable[[], str], timeout_seconds: float) -> grpc.aio.Channel:
-    backoff = reconnect_backoff_ms(timeout_seconds)
-    return clients.channel(
-        address,
-        token,
-        timeout_seconds,
-        options=[
-            ("grpc.initial_reconnect_backoff_ms", min(backoff, 200)),
-            ("grpc.min_reconnect_backoff_ms", min(backoff, 200)),
-            ("grpc.max_reconnect_backoff_ms", backoff),
-        ],
-    )
 
 
 def seal_answer(number: str, reply: seal_pb2.GetContainerSealStatusResponse) -> SealAnswer:
@@ -98,11 +78,11 @@ class ClearanceSources:
         self._scanner: scanner_pb2_grpc.ScannerServiceAsyncStub | None = None
         self._seal: seal_pb2_grpc.SealServiceAsyncStub | None = None
         if scanner_address:
-            channel = _channel(scanner_address, token, timeout_seconds)
+            channel = clients.channel(scanner_address, token, timeout_seconds)
             self._channels.append(channel)
             self._scanner = scanner_pb2_grpc.ScannerServiceStub(channel)
         if seal_address:
-            channel = _channel(seal_address, token, timeout_seconds)
+            channel = clients.channel(seal_address, token, timeout_seconds)
             self._channels.append(channel)
             self._seal = seal_pb2_grpc.SealServiceStub(channel)
 

@@ -69,6 +69,13 @@ def token_from_file(path: Path) -> Callable[[], str]:
     return lambda: path.read_text(encoding="utf-8").strip()
 
 
+def reconnect_backoff_ms(timeout_seconds: float) -> int:
+    """Longest wait between reconnection attempts: 1 s, or half the call deadline if shorter,
+    so that a call waiting for its connection sees a reconnection within its deadline (gRPC's
+    own default grows to 120 s: a restarted service would stay unreachable for minutes)."""
+    return max(100, int(min(1.0, timeout_seconds / 2) * 1000))
+
+
 def channel(
     target: str,
     token: Callable[[], str] | None,
@@ -83,7 +90,8 @@ def channel(
     NetworkPolicies or a mesh).
 
     ``token`` is this process's own identity; None (the gateway) when each call carries its
-    caller's token in its metadata. Calls are traced with the process's tracer provider."""
+    caller's token in its metadata. Calls are traced with the process's tracer provider, and a
+    lost connection is retried at most every :func:`reconnect_backoff_ms`."""
     interceptors = [
         *aio_client_interceptors(),  # type: ignore[no-untyped-call]
         *extra_interceptors,
@@ -92,9 +100,13 @@ def channel(
             for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
         ),
     ]
+    backoff = reconnect_backoff_ms(timeout)
     channel_options = [
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.initial_reconnect_backoff_ms", min(backoff, 200)),
+        ("grpc.min_reconnect_backoff_ms", min(backoff, 200)),
+        ("grpc.max_reconnect_backoff_ms", backoff),
         *options,
     ]
     credentials = tls.outgoing()

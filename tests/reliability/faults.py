@@ -8,7 +8,6 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import grpc
 from grpc_health.v1 import health_pb2
 
 from devstack.processes import Process, wait_until
@@ -31,18 +30,6 @@ def wait_for_health(address: str, status: int, what: str, within: float = 60.0) 
         wait_for(reached, what, within)
     except AssertionError as exc:
         raise AssertionError(f"{exc}; last health status {seen[-1:]}") from None
-
-
-def fast_channel(address: str) -> grpc.Channel:
-    """A channel of its own that reconnects quickly after an outage."""
-    return grpc.insecure_channel(
-        address,
-        options=[
-            ("grpc.use_local_subchannel_pool", 1),
-            ("grpc.initial_reconnect_backoff_ms", 100),
-            ("grpc.max_reconnect_backoff_ms", 500),
-        ],
-    )
 
 
 def s3_answers(endpoint: str) -> bool:

@@ -18,11 +18,10 @@ from tests.reliability.faults import (
     NOT_SERVING,
     SERVING,
     durable_stack,
-    fast_channel,
     wait_for_health,
 )
 from tests.seal import transit as t
-from tests.support.stack import auth, raises_status
+from tests.support.stack import auth, fast_channel, raises_status
 
 
 def test_database_killed_mid_stream_loses_no_acknowledged_ping(

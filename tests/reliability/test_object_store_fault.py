@@ -27,12 +27,11 @@ from services.scanner.domain.phantoms import Phantom, PhantomKind, make_phantom
 from tests.reliability.faults import (
     NOT_SERVING,
     SERVING,
-    fast_channel,
     restart_s3,
     wait_for_health,
 )
 from tests.scanner.uploads import Upload, container, scanner_request, unique_id
-from tests.support.stack import auth, raises_status, wait_for
+from tests.support.stack import auth, fast_channel, raises_status, wait_for
 
 URL_TTL_SECONDS = 3
 MAX_MESSAGE_BYTES = 512 * 1024

@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from devstack.processes import Process, free_port
 from devstack.suite import REPO, Suite
 from services.scanner.domain.kernels import entry_kernels
-from tests.support.stack import wait_for
+from tests.support.stack import fast_channel, wait_for
 
 Status = health_pb2.HealthCheckResponse
 
@@ -72,15 +72,10 @@ def test_warm_up_compiles_every_kernel_a_scan_needs() -> None:
 
 def _statuses_until_serving(address: str, process: Process) -> list[int]:
     """The health statuses the server answers (each change once), from its first answer until
-    SERVING. Polls Check: the platform's call guard does not pass health Watch through."""
-    fast_reconnect = [
-        ("grpc.initial_reconnect_backoff_ms", 100),
-        ("grpc.min_reconnect_backoff_ms", 100),
-        ("grpc.max_reconnect_backoff_ms", 200),
-    ]
+    SERVING (polling Check)."""
     seen: list[int] = []
     deadline = time.monotonic() + 300  # a bound on the wait, not a timing assertion
-    with grpc.insecure_channel(address, options=fast_reconnect) as channel:
+    with fast_channel(address) as channel:
         check = health_pb2_grpc.HealthStub(channel).Check
         while not seen or seen[-1] != Status.SERVING:
             assert process.alive() and time.monotonic() < deadline, process.tail()

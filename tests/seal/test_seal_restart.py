@@ -17,7 +17,7 @@ from devstack.stores import Stores
 from devstack.suite import Suite
 from services.seal.domain.simulator import Detour, Scenario
 from tests.seal import transit as t
-from tests.support.stack import raises_status
+from tests.support.stack import fast_channel, raises_status
 
 FAST = {
     "SEAL_SWEEP_SECONDS": "0.3",
@@ -39,15 +39,7 @@ def own(stack_root: Path, stores: Stores) -> Iterator[Suite]:
 
 def stub_of(suite: Suite) -> seal_pb2_grpc.SealServiceStub:
     """A stub on a channel of its own that reconnects quickly after the restart."""
-    channel = grpc.insecure_channel(
-        suite.services["seal"].address,
-        options=[
-            ("grpc.use_local_subchannel_pool", 1),
-            ("grpc.initial_reconnect_backoff_ms", 100),
-            ("grpc.max_reconnect_backoff_ms", 500),
-        ],
-    )
-    return seal_pb2_grpc.SealServiceStub(channel)
+    return seal_pb2_grpc.SealServiceStub(fast_channel(suite.services["seal"].address))
 
 
 def test_silence_opens_signal_lost_and_the_next_ping_closes_it(

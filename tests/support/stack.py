@@ -83,3 +83,17 @@ def wait_for(predicate: Callable[[], bool], what: str, within: float = 60.0) -> 
             return
         time.sleep(0.1)
     raise AssertionError(f"{what}: not seen within {within:.0f} s")
+
+
+def fast_channel(address: str) -> grpc.Channel:
+    """A channel of its own (not shared with other tests) that reconnects within half a second
+    after the server at ``address`` restarts."""
+    return grpc.insecure_channel(
+        address,
+        options=[
+            ("grpc.use_local_subchannel_pool", 1),
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.min_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 500),
+        ],
+    )

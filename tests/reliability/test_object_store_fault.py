@@ -4,6 +4,7 @@ on message size; presigned URLs that expire."""
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,6 +36,7 @@ from tests.support.stack import auth, fast_channel, raises_status, wait_for
 
 URL_TTL_SECONDS = 3
 MAX_MESSAGE_BYTES = 512 * 1024
+MAX_SCAN_BYTES = 1_000_000  # the module's phantom needs 614,400
 
 
 @dataclass
@@ -80,6 +82,7 @@ def own(
             {
                 "SCANNER_URL_TTL_SECONDS": str(URL_TTL_SECONDS),
                 "GRPC_MAX_MESSAGE_BYTES": str(MAX_MESSAGE_BYTES),
+                "SCANNER_MAX_SCAN_BYTES": str(MAX_SCAN_BYTES),
                 "NUMBA_CACHE_DIR": str(stack_root / "numba-cache"),
             },
         )
@@ -161,6 +164,50 @@ def test_messages_over_the_configured_limit_are_refused_and_the_service_stays_up
     assert got.scanner.name == own.scanner
     up.chunk = 256 * 1024  # the same upload in chunks under the limit is accepted
     assert own.upload(up).scan.state == pb.SCAN_STATE_ANALYSED
+
+
+def test_a_scan_announced_over_the_size_limit_is_refused_before_its_payload(
+    own: Own, mongo: MongoClient[dict[str, Any]]
+) -> None:
+    """The metadata announces 2 x 256 x 1200 uint16 (1.2 MB > SCANNER_MAX_SCAN_BYTES): the
+    answer comes while the device still holds back every chunk, names the field, and nothing
+    is stored."""
+    scans = mongo[own.suite.services["scanner"].env["MONGODB_DATABASE"]]["scans"]
+    big = make_phantom(PhantomKind.ORGANIC, rows=256, cols=1200, seed=6)
+    up = Upload(big, own.scanner, unique_id("huge"), (container(),))
+    assert len(up.data) > MAX_SCAN_BYTES
+    objects_before = own.objects(f"{own.scanner}/scans/")
+    released = threading.Event()
+
+    def held_back() -> Iterator[pb.UploadScanRequest]:
+        requests = up.requests()
+        yield next(requests)  # the metadata alone
+        released.wait(60)  # the payload only once the test lets it go
+        yield from requests
+
+    outcome: list[grpc.RpcError | pb.UploadScanResponse] = []
+
+    def call() -> None:
+        try:
+            outcome.append(
+                own.stub.UploadScan(held_back(), metadata=own.token("device"), timeout=90)
+            )
+        except grpc.RpcError as error:
+            outcome.append(error)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    try:
+        wait_for(lambda: bool(outcome), "an answer to the announced size", 30)
+    finally:
+        released.set()
+        caller.join(60)
+    (answer,) = outcome
+    assert isinstance(answer, grpc.RpcError), answer
+    assert answer.code() == grpc.StatusCode.INVALID_ARGUMENT, answer.details()
+    assert "metadata.columns" in (answer.details() or "")
+    assert scans.count_documents({"idempotency_key": up.key}) == 0
+    assert own.objects(f"{own.scanner}/scans/") == objects_before
 
 
 def _fetch(url: str) -> int:

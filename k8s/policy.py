@@ -12,6 +12,13 @@ Schema validity is kubernetes-validate's job; this module checks what the suite 
   stores' internal gRPC ports are named ``grpc-internal``);
 - every Deployment has a preStop delay and terminationGracePeriodSeconds greater than that delay
   plus SHUTDOWN_GRACE_SECONDS (from its environment or ConfigMaps; 10 when unset);
+- probes that can pass under TLS (kubelet's gRPC probes speak no TLS): a container serving gRPC
+  with GRPC_TLS_CERT_FILE set probes the plaintext port of GRPC_HEALTH_LISTEN, one serving HTTPS
+  (GATEWAY_TLS_CERT_FILE) probes with scheme HTTPS; every ``*_FILE`` variable of a main container
+  names a path under one of its volume mounts (the root filesystem is the image);
+- cert-manager Certificates (whose schema the offline validation does not have): known spec
+  fields only, a Secret name, an issuer, a DNS name, key parameters and usages cert-manager
+  accepts, renewBefore shorter than duration;
 - a Deployment serving ``grpc`` is exposed by a Service with a port named ``grpc`` and runs under
   its own ServiceAccount; a workload with more than one replica (or an HPA minimum above one) has
   a PodDisruptionBudget; a Deployment scaled by an HPA does not also set ``replicas``;
@@ -48,6 +55,33 @@ _SECRET_NAME = re.compile(
 _PATH_NAME = re.compile(r"(_FILE|_PATH|_DIR)$", re.IGNORECASE)
 _URI_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+#: Fields of a cert-manager.io/v1 Certificate's spec.
+_CERTIFICATE_SPEC = frozenset(
+    {
+        "additionalOutputFormats", "commonName", "dnsNames", "duration", "emailAddresses",
+        "encodeUsagesInRequest", "ipAddresses", "isCA", "issuerRef", "keystores",
+        "literalSubject", "nameConstraints", "otherNames", "privateKey", "renewBefore",
+        "renewBeforePercentage", "revisionHistoryLimit", "secretName", "secretTemplate",
+        "subject", "uris", "usages",
+    }
+)  # fmt: skip
+_KEY_USAGES = frozenset(
+    {
+        "signing", "digital signature", "content commitment", "key encipherment",
+        "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only",
+        "decipher only", "any", "server auth", "client auth", "code signing",
+        "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user",
+        "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc",
+    }
+)  # fmt: skip
+_PRIVATE_KEYS = {
+    "algorithm": {"RSA", "ECDSA", "Ed25519"},
+    "encoding": {"PKCS1", "PKCS8"},
+    "rotationPolicy": {"Never", "Always"},
+}
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +280,114 @@ def _check_shutdown(
     return []
 
 
+def _port_of(address: str) -> int | None:
+    _, sep, port = address.rpartition(":")
+    return int(port) if sep and port.isdigit() else None
+
+
+def _check_tls_probes(
+    subject: str, container: Obj, config_maps: Mapping[str, Obj]
+) -> list[Violation]:
+    """kubelet's gRPC probes speak no TLS: a container serving gRPC over TLS must probe the
+    plaintext health-only port (GRPC_HEALTH_LISTEN); a container serving HTTPS must probe with
+    scheme HTTPS. A probe on the TLS port fails forever and the pod never becomes ready."""
+    out = []
+    probes = [(name, container[name]) for name in PROBES if container.get(name)]
+    serves_grpc = any(p.get("name") == "grpc" for p in container.get("ports") or [])
+    if serves_grpc and _env_value(container, "GRPC_TLS_CERT_FILE", config_maps):
+        health = _env_value(container, "GRPC_HEALTH_LISTEN", config_maps)
+        port = _port_of(health) if health else None
+        if port is None:
+            out.append(
+                Violation(
+                    subject,
+                    "tls-probes",
+                    "GRPC_TLS_CERT_FILE is set without GRPC_HEALTH_LISTEN: kubelet's gRPC "
+                    "probes speak no TLS",
+                )
+            )
+            probes = []
+        for name, probe in probes:
+            if "grpc" in probe and probe["grpc"].get("port") != port:
+                out.append(
+                    Violation(
+                        subject,
+                        "tls-probes",
+                        f"{name} probes port {probe['grpc'].get('port')}, not the plaintext "
+                        f"health port {port} (GRPC_HEALTH_LISTEN)",
+                    )
+                )
+    if _env_value(container, "GATEWAY_TLS_CERT_FILE", config_maps):
+        for name, probe in probes:
+            if "httpGet" in probe and probe["httpGet"].get("scheme", "HTTP") != "HTTPS":
+                out.append(
+                    Violation(
+                        subject,
+                        "tls-probes",
+                        f"{name} must use scheme HTTPS (GATEWAY_TLS_CERT_FILE)",
+                    )
+                )
+    return out
+
+
+def _check_mounted_files(
+    subject: str, container: Obj, config_maps: Mapping[str, Obj]
+) -> list[Violation]:
+    """Every ``*_FILE`` variable names a path under one of the container's volume mounts: the
+    services refuse to start when such a file is missing."""
+    names = {str(e["name"]) for e in container.get("env") or [] if "value" in e}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        if ref:
+            names |= set((config_maps.get(ref["name"]) or {}).get("data") or {})
+    mounts = [str(m["mountPath"]).rstrip("/") for m in container.get("volumeMounts") or []]
+    out = []
+    for name in sorted(n for n in names if n.endswith("_FILE")):
+        path = _env_value(container, name, config_maps) or ""
+        if path.startswith("/") and not any(path.startswith(m + "/") for m in mounts):
+            out.append(
+                Violation(subject, "mounted-files", f"{name}={path} is under no volume mount")
+            )
+    return out
+
+
+def _go_seconds(value: object) -> float | None:
+    """Seconds of a Go duration such as ``2160h`` or ``1h30m``; None when it is not one."""
+    text = str(value)
+    parts = _GO_DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * _SECONDS[u] for n, u in parts)
+
+
+def _check_certificate(obj: Obj) -> list[Violation]:
+    """What cert-manager would refuse or issue unusably, for want of its CRD schema offline."""
+    subject, spec = _name(obj), obj.get("spec") or {}
+    problems = [f"unknown field spec.{k}" for k in sorted(set(spec) - _CERTIFICATE_SPEC)]
+    if not spec.get("secretName"):
+        problems.append("no spec.secretName")
+    if not (spec.get("issuerRef") or {}).get("name"):
+        problems.append("no spec.issuerRef.name")
+    if not any(spec.get(k) for k in ("dnsNames", "ipAddresses", "uris", "commonName")):
+        problems.append("no name to certify (dnsNames, ipAddresses, uris or commonName)")
+    problems += [f"unknown usage {u!r}" for u in spec.get("usages") or [] if u not in _KEY_USAGES]
+    key = spec.get("privateKey") or {}
+    problems += [
+        f"unknown privateKey field {k}" for k in sorted(set(key) - {*_PRIVATE_KEYS, "size"})
+    ]
+    for field, allowed in _PRIVATE_KEYS.items():
+        if field in key and key[field] not in allowed:
+            problems.append(f"privateKey.{field} {key[field]!r} is not one of {sorted(allowed)}")
+    durations = {k: _go_seconds(spec[k]) for k in ("duration", "renewBefore") if k in spec}
+    problems += [
+        f"spec.{k} is not a duration such as 2160h" for k, v in durations.items() if v is None
+    ]
+    duration, renew = durations.get("duration"), durations.get("renewBefore")
+    if duration is not None and renew is not None and not renew < duration:
+        problems.append("spec.renewBefore must be shorter than spec.duration")
+    return [Violation(subject, "certificate", p) for p in problems]
+
+
 def _check_config_refs(subject: str, spec: Obj, config_maps: Mapping[str, Obj]) -> list[Violation]:
     """Every ConfigMap a pod needs (not marked optional) is in the output, with the key used."""
     out = []
@@ -300,6 +442,9 @@ def _check_pod(obj: Obj, pod: Obj, config_maps: Mapping[str, Obj]) -> list[Viola
             out += _check_probes(where, container)
         if main and obj.get("kind") == "Deployment":
             out += _check_shutdown(where, grace, container, config_maps)
+        if main:
+            out += _check_tls_probes(where, container, config_maps)
+            out += _check_mounted_files(where, container, config_maps)
     return out
 
 
@@ -402,6 +547,8 @@ def check(objects: Sequence[Obj]) -> list[Violation]:
     out: list[Violation] = []
     for obj in objects:
         out += _check_literal_secrets(obj)
+        if obj.get("kind") == "Certificate" and str(obj.get("apiVersion")) == "cert-manager.io/v1":
+            out += _check_certificate(obj)
         pod = _pod_template(obj)
         if pod is not None:
             out += _check_pod(obj, pod, config_maps)

@@ -32,7 +32,7 @@ def k8s_copy(tmp_path: Path) -> Path:
 def test_passes_on_the_repository() -> None:
     result = run(K8S)
     assert result.returncode == 0, result.stdout + result.stderr
-    for overlay in ("dev", "prod", "prod-external-s3"):
+    for overlay in ("dev", "prod", "prod-external-s3", "prod-tls"):
         assert f"== k8s: {overlay}" in result.stdout
     assert "k8s checks passed" in result.stdout
 

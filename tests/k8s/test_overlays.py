@@ -1,6 +1,7 @@
 """Every overlay renders, is schema-valid for the pinned Kubernetes version, passes the policy
 checks, and has the shape the issue asks for (replicas, PDBs, HPAs, spread, telemetry, stores,
-network policies that allow exactly the suite's calls)."""
+network policies that allow exactly the suite's calls, TLS wired to one certificate per
+workload)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,19 @@ def container(objects: Objects, name: str) -> Mapping[str, Any]:
     return next(c for c in spec["containers"] if c["name"] == name)
 
 
-def test_the_three_overlays_exist() -> None:
-    assert set(OVERLAYS) == {"dev", "prod", "prod-external-s3"}
+def test_the_overlays_exist() -> None:
+    assert set(OVERLAYS) == {"dev", "prod", "prod-external-s3", "prod-tls"}
+
+
+def platform_data(objects: Objects) -> Mapping[str, str]:
+    data: Mapping[str, str] = find(objects, "ConfigMap", "customs-platform")["data"]
+    return data
+
+
+def health_port(objects: Objects) -> int:
+    """Where kubelet probes the services: the plaintext health-only port under TLS."""
+    listen = platform_data(objects).get("GRPC_HEALTH_LISTEN")
+    return int(listen.rpartition(":")[2]) if listen else 50051
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -94,8 +106,9 @@ def test_each_service_has_deployment_service_account_and_config(
         ports = find(objects, "Service", name)["spec"]["ports"]
         assert [(p["name"], p["port"]) for p in ports] == [("grpc", 50051)]
         c = container(objects, name)
-        assert c["readinessProbe"]["grpc"]["port"] == 50051
-        assert c["livenessProbe"]["grpc"]["port"] == 50051
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert c[probe]["grpc"]["port"] == health_port(objects), (name, probe)
+        assert c["livenessProbe"]["grpc"]["service"] == "liveness"
     gateway = container(objects, "gateway")
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert gateway["livenessProbe"]["httpGet"]["path"] == "/healthz"
@@ -137,8 +150,10 @@ def test_services_export_to_the_collector(
     overlay: str, rendered: dict[str, list[dict[str, Any]]]
 ) -> None:
     objects = rendered[overlay]
-    data = find(objects, "ConfigMap", "customs-platform")["data"]
+    data = platform_data(objects)
     assert data["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
+    for name in APPS:  # the gateway exports too, from the same ConfigMap
+        assert {"configMapRef": {"name": "customs-platform"}} in container(objects, name)["envFrom"]
     ports = {
         p["name"]: p["port"] for p in find(objects, "Service", "otel-collector")["spec"]["ports"]
     }
@@ -323,5 +338,65 @@ def test_every_secret_the_overlays_need_comes_from_k8s_secrets(
         for key in ["", *(o.get("data") or {})]
     }
     for overlay, objects in rendered.items():
-        missing = _secret_refs(objects) - provided
+        issued = {  # Secrets cert-manager writes for the overlay's Certificates
+            (c["spec"]["secretName"], key)
+            for c in kinds(objects, "Certificate").values()
+            for key in ("", "tls.crt", "tls.key", "ca.crt")
+        }
+        missing = _secret_refs(objects) - provided - issued
         assert missing == set(), f"{overlay}: {sorted(missing)}"
+
+
+def _mount_of(pod: Mapping[str, Any], c: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """The volume holding ``path`` in container ``c`` of ``pod``."""
+    mount = next(m for m in c["volumeMounts"] if path.startswith(m["mountPath"].rstrip("/") + "/"))
+    return next(v for v in pod["volumes"] if v["name"] == mount["name"])
+
+
+def test_tls_gives_each_workload_its_certificate_under_the_names_its_callers_dial(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    objects = rendered["prod-tls"]
+    platform = platform_data(objects)
+    assert platform["GRPC_TLS_CLIENT_AUTH"] == "require"
+    certificates = {
+        c["spec"]["secretName"]: c["spec"] for c in kinds(objects, "Certificate").values()
+    }
+    issued: dict[str, Mapping[str, Any]] = {}
+    for name in APPS:
+        pod = find(objects, "Deployment", name)["spec"]["template"]["spec"]
+        c = container(objects, name)
+        files = [platform[f"GRPC_TLS_{part}_FILE"] for part in ("CERT", "KEY", "CA")]
+        volumes = [_mount_of(pod, c, path) for path in files]
+        secret = volumes[0]["secret"]["secretName"]
+        assert secret == f"customs-{name}-tls" and all(v == volumes[0] for v in volumes)
+        assert {"server auth", "client auth"} <= set(certificates[secret]["usages"])
+        issued[name] = certificates[secret]
+    for config in ("camera-config", "dutylog-config", "gateway-config"):
+        for variable, address in find(objects, "ConfigMap", config)["data"].items():
+            if variable.endswith("_ADDRESS"):
+                callee, host = variable.removesuffix("_ADDRESS").lower(), address.rpartition(":")[0]
+                assert host in issued[callee]["dnsNames"], (config, variable)
+    gateway = find(objects, "ConfigMap", "gateway-config")["data"]
+    assert gateway["GATEWAY_TLS_CERT_FILE"] == platform["GRPC_TLS_CERT_FILE"]
+    assert gateway["GATEWAY_TLS_KEY_FILE"] == platform["GRPC_TLS_KEY_FILE"]
+
+
+def test_tls_probes_reach_plaintext_health_and_https(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    objects = rendered["prod-tls"]
+    assert health_port(objects) == 50052
+    for name in SERVICES:
+        ports = {p["name"]: p["containerPort"] for p in container(objects, name)["ports"]}
+        assert ports == {"grpc": 50051, "health": 50052}
+        assert "appProtocol" not in find(objects, "Service", name)["spec"]["ports"][0]
+    gateway = container(objects, "gateway")
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert gateway[probe]["httpGet"]["scheme"] == "HTTPS"
+        assert gateway[probe]["httpGet"]["port"] == "https"
+    ports = find(objects, "Service", "gateway")["spec"]["ports"]
+    assert ports == [{"name": "https", "port": 443, "targetPort": "https", "appProtocol": "https"}]
+    plain = rendered["prod"]
+    assert "GRPC_TLS_CERT_FILE" not in platform_data(plain)
+    assert kinds(plain, "Certificate") == {}

@@ -1,6 +1,7 @@
 """The policy checker catches each kind of violation: every rule is broken once on a copy of the
-rendered prod overlay (which itself is clean) and must be reported, so the checker cannot pass
-silently. Also its command line (exit status) and the secret-template check."""
+rendered prod overlay, or of prod-tls for the TLS rules (both clean themselves), and must be
+reported, so the checker cannot pass silently. Also its command line (exit status) and the
+secret-template check."""
 
 from __future__ import annotations
 
@@ -155,10 +156,63 @@ MUTATIONS: dict[str, tuple[Callable[[Objects], object], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(MUTATIONS))
-def test_each_violation_is_caught(case: str, rendered: dict[str, Objects]) -> None:
-    mutate, rule = MUTATIONS[case]
-    objects = copy.deepcopy(rendered["prod"])
+def _cert(objects: Objects, name: str = "scanner-tls") -> dict[str, Any]:
+    spec: dict[str, Any] = _get(objects, "Certificate", name)["spec"]
+    return spec
+
+
+def _unmount(objects: Objects, volume: str, name: str = "scanner") -> None:
+    mounts = _main(objects, name)["volumeMounts"]
+    mounts[:] = [m for m in mounts if m["name"] != volume]
+
+
+# Broken once on a copy of the rendered prod-tls overlay (TLS rules and cert-manager objects)
+TLS_MUTATIONS: dict[str, tuple[Callable[[Objects], object], str]] = {
+    "grpc probe on the TLS port": (
+        lambda o: _main(o)["readinessProbe"]["grpc"].__setitem__("port", 50051),
+        "tls-probes",
+    ),
+    "TLS without a health listener": (
+        lambda o: _get(o, "ConfigMap", "customs-platform")["data"].pop("GRPC_HEALTH_LISTEN"),
+        "tls-probes",
+    ),
+    "gateway probed over HTTP": (
+        lambda o: _main(o, "gateway")["livenessProbe"]["httpGet"].pop("scheme"),
+        "tls-probes",
+    ),
+    "certificate not mounted": (lambda o: _unmount(o, "tls", "camera"), "mounted-files"),
+    "certificate field misspelt": (
+        lambda o: _cert(o).__setitem__("dnsName", _cert(o).pop("dnsNames")),
+        "certificate",
+    ),
+    "certificate without issuer": (lambda o: _cert(o).pop("issuerRef"), "certificate"),
+    "certificate renewed after it expires": (
+        lambda o: _cert(o).__setitem__("renewBefore", "2400h"),
+        "certificate",
+    ),
+    "certificate duration not a duration": (
+        lambda o: _cert(o).__setitem__("duration", "90d"),
+        "certificate",
+    ),
+    "certificate unknown key algorithm": (
+        lambda o: _cert(o)["privateKey"].__setitem__("algorithm", "DSA"),
+        "certificate",
+    ),
+    "certificate unknown usage": (
+        lambda o: _cert(o)["usages"].append("server-auth"),
+        "certificate",
+    ),
+}
+MUTATIONS["auth keys not mounted"] = (lambda o: _unmount(o, "auth"), "mounted-files")
+
+
+@pytest.mark.parametrize(
+    ("overlay", "case"),
+    [("prod", c) for c in sorted(MUTATIONS)] + [("prod-tls", c) for c in sorted(TLS_MUTATIONS)],
+)
+def test_each_violation_is_caught(overlay: str, case: str, rendered: dict[str, Objects]) -> None:
+    mutate, rule = {**MUTATIONS, **TLS_MUTATIONS}[case]
+    objects = copy.deepcopy(rendered[overlay])
     assert policy.check(objects) == []
     mutate(objects)
     rules = {v.rule for v in policy.check(objects)}

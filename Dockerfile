@@ -8,10 +8,13 @@
 # compiler in any stage); `runtime` copies that virtualenv and the code onto the same slim base,
 # byte-compiles the code, warms the numba cache of the scanner and runs as an unprivileged user.
 #
-# Base image: an exact Python patch release on Debian bookworm. Before a release, resolve the tag to
-# its digest once (`docker buildx imagetools inspect python:3.11.14-slim-bookworm`) and pass it with
-# --build-arg PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:<digest>, so rebuilds are bit-for-bit
-# on the same base.
+# Base image: pinned by tag only, to an exact Python patch release on Debian bookworm. A tag is not
+# immutable (the official image is rebuilt under the same tag for Debian security updates) and no
+# digest is pinned here: none could be resolved from the machine these files were written on,
+# which reaches no registry. When releasing, resolve the tag once
+# (`docker buildx imagetools inspect python:3.11.14-slim-bookworm`) and build with
+# --build-arg PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:<digest>, so every rebuild of that
+# release starts from the same base (k8s/README.md, "Images").
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build

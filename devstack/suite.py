@@ -144,9 +144,10 @@ class Suite:
         return running
 
     def start_gateway(
-        self, extra: Mapping[str, str] | None = None, timeout: float = 60.0
+        self, extra: Mapping[str, str] | None = None, timeout: float = 60.0, name: str = "gateway"
     ) -> RunningService:
-        """Starts the HTTP gateway in front of the running services; waits for /healthz."""
+        """Starts the HTTP gateway in front of the running services; waits for /healthz. Under
+        another ``name`` it is one more gateway beside the first, with a log of its own."""
         port = free_port()
         env = self.service_env("gateway", f"127.0.0.1:{free_port()}", extra)
         env["GATEWAY_LISTEN"] = f"127.0.0.1:{port}"
@@ -156,16 +157,16 @@ class Suite:
             env["GATEWAY_TLS_KEY_FILE"] = str(self.tls.key)
             context = ssl.create_default_context(cafile=self.tls.ca)
         process = Process(
-            "gateway",
+            name,
             [sys.executable, "-m", "services.gateway"],
-            self.root / "logs" / "gateway.log",
+            self.root / "logs" / f"{name}.log",
             env=env,
             cwd=REPO,
         )
         url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
-        wait_until(lambda: _http_ok(f"{url}/healthz", context), timeout, "gateway", process)
-        running = RunningService("gateway", url, process, env)
-        self.services["gateway"] = running
+        wait_until(lambda: _http_ok(f"{url}/healthz", context), timeout, name, process)
+        running = RunningService(name, url, process, env)
+        self.services[name] = running
         return running
 
     def grpc_credentials(self) -> grpc.ChannelCredentials | None:

@@ -8,16 +8,13 @@ import httpx
 import pytest
 
 from devstack.suite import RunningService, Suite
-from tests.gateway.conftest import start_gateway_with
+from tests.gateway.conftest import own_gateway
 
 
 @pytest.fixture(scope="module")
 def e2e_gateway(suite: Suite) -> Iterator[RunningService]:
-    running = start_gateway_with(suite, {}, "e2e")
-    try:
+    with own_gateway(suite, "gateway-e2e") as running:
         yield running
-    finally:
-        running.process.stop()
 
 
 @pytest.fixture(scope="module")

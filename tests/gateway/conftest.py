@@ -1,57 +1,41 @@
-"""The gateway, started once for the gateway tests, in front of the session's services."""
+"""The gateway, started once for the gateway tests, in front of the session's services, and
+more gateways with settings of their own for the tests that need them."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from devstack.processes import Process, free_port, wait_until
-from devstack.suite import REPO, RunningService, Suite
+from devstack.suite import RunningService, Suite
 
 
-@pytest.fixture(scope="session")
-def gateway(suite: Suite) -> Iterator[RunningService]:
-    running = suite.start_gateway()
+@contextmanager
+def own_gateway(
+    suite: Suite, name: str, extra: Mapping[str, str] | None = None
+) -> Iterator[RunningService]:
+    """One more gateway in front of ``suite`` (with ``extra`` environment), registered under
+    ``name`` while it runs, stopped at the end."""
+    running = suite.start_gateway(extra, name=name)
     try:
         yield running
     finally:
         running.process.stop()
-        del suite.services["gateway"]
+        del suite.services[name]
+
+
+@pytest.fixture(scope="session")
+def gateway(suite: Suite) -> Iterator[RunningService]:
+    with own_gateway(suite, "gateway") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
 def http(gateway: RunningService) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway.address, timeout=10) as client:
         yield client
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def start_gateway_with(suite: Suite, extra: Mapping[str, str], label: str) -> RunningService:
-    """A second gateway in front of ``suite`` with extra environment (Suite.start_gateway takes
-    none); the caller stops its process."""
-    port = free_port()
-    env = suite.service_env("gateway", f"127.0.0.1:{free_port()}")
-    env["GATEWAY_LISTEN"] = f"127.0.0.1:{port}"
-    env.update(extra)
-    process = Process(
-        f"gateway-{label}",
-        [sys.executable, "-m", "services.gateway"],
-        suite.root / "logs" / f"gateway-{label}.log",
-        env=env,
-        cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _healthy(url), 60, f"gateway {label}", process)
-    return RunningService(f"gateway-{label}", url, process, env)
 
 
 def bearer(token: str) -> dict[str, str]:

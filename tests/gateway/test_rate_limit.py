@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from devstack.suite import Suite
 from services.gateway.rate_limit import RateLimiter, retry_after_header
-from tests.gateway.conftest import bearer, start_gateway_with
+from tests.gateway.conftest import bearer, own_gateway
 
 
 class Clock:
@@ -60,25 +61,18 @@ def test_configuration_is_checked_and_retry_after_rounds_up() -> None:
 
 def test_over_the_limit_is_429_with_retry_after_per_subject(suite: Suite) -> None:
     # One token per 100 s: nothing refills while the test runs, however slow the machine.
-    gateway = start_gateway_with(
-        suite, {"GATEWAY_RATE_PER_SECOND": "0.01", "GATEWAY_BURST": "2"}, "ratelimit"
-    )
-    try:
-        import httpx
-
+    limited = {"GATEWAY_RATE_PER_SECOND": "0.01", "GATEWAY_BURST": "2"}
+    with (
+        own_gateway(suite, "gateway-ratelimit", limited) as gateway,
+        httpx.Client(base_url=gateway.address, timeout=10) as http,
+    ):
         eager = bearer(suite.token("eager-client", "officer"))
         other = bearer(suite.token("other-client", "officer"))
-        with httpx.Client(base_url=gateway.address, timeout=10) as http:
-            assert [http.get("/v1/seals", headers=eager).status_code for _ in range(2)] == [
-                200,
-                200,
-            ]
-            refused = http.get("/v1/seals", headers=eager)
-            assert refused.status_code == 429
-            assert refused.headers["content-type"] == "application/problem+json"
-            assert 1 <= int(refused.headers["retry-after"]) <= 100
-            assert refused.json()["reason"] == "RATE_LIMITED"
-            assert http.get("/v1/seals", headers=other).status_code == 200
-            assert http.get("/healthz").status_code == 200  # not rate limited
-    finally:
-        gateway.process.stop()
+        assert [http.get("/v1/seals", headers=eager).status_code for _ in range(2)] == [200, 200]
+        refused = http.get("/v1/seals", headers=eager)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert 1 <= int(refused.headers["retry-after"]) <= 100
+        assert refused.json()["reason"] == "RATE_LIMITED"
+        assert http.get("/v1/seals", headers=other).status_code == 200
+        assert http.get("/healthz").status_code == 200  # not rate limited

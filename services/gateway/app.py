@@ -4,7 +4,7 @@ gRPC statuses to problem+json and serves the monitoring-room console. OpenAPI at
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,14 @@ from starlette.types import Scope
 from services.gateway.backends import Backends
 from services.gateway.config import GatewayConfig
 from services.gateway.context import Gateway
-from services.gateway.problems import HTTP_STATUS, Problem, from_rpc_error, problem
+from services.gateway.problems import HTTP_STATUS, Problem, problem, rpc_problem
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.routes import (
     alarms,
     alerts,
     camera,
     containers,
+    devices,
     dutylog,
     health,
     layout,
@@ -59,6 +60,19 @@ class ConsoleFiles(StaticFiles):
         response = await super().get_response(path, scope)
         response.headers.update(CONSOLE_HEADERS)
         return response
+
+
+def http_path(loc: Sequence[int | str]) -> str:
+    """A validation error's location as the client named it: the query parameter or header,
+    or the path in the JSON body (``position.latitude``, ``pings[0].seq``); ``body`` for the
+    body as a whole."""
+    where, *path = loc or ("body",)
+    if not path:
+        return str(where)
+    text = str(path[0])
+    for part in path[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
 
 
 def create_app(config: GatewayConfig, tel: Telemetry | None = None) -> FastAPI:
@@ -104,7 +118,7 @@ def create_app(config: GatewayConfig, tel: Telemetry | None = None) -> FastAPI:
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def rpc_failed(_: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
-        return from_rpc_error(exc)
+        return rpc_problem(exc).response()
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -119,11 +133,7 @@ def create_app(config: GatewayConfig, tel: Telemetry | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ())[1:])
-                or str(e.get("loc", [""])[0]),
-                "description": str(e.get("msg", "")),
-            }
+            {"field": http_path(e.get("loc", ())), "description": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['description']}" for e in errors)
@@ -136,7 +146,18 @@ def create_app(config: GatewayConfig, tel: Telemetry | None = None) -> FastAPI:
             errors=errors,
         )
 
-    for module in (health, alerts, scanner, layout, camera, seal, dutylog, alarms, containers):
+    for module in (
+        health,
+        alerts,
+        scanner,
+        layout,
+        camera,
+        devices,
+        seal,
+        dutylog,
+        alarms,
+        containers,
+    ):
         app.include_router(module.router(gw))
 
     @app.get("/console", include_in_schema=False)

@@ -1,32 +1,30 @@
-"""What every route needs: configuration, the service stubs, security; and the two conversions
-between HTTP JSON and protobuf messages."""
+"""What every route needs: configuration, the service stubs, security, the roles of each kind
+of route, calls that forward the caller, and protobuf messages as JSON responses (JSON bodies
+into messages: json_input.py)."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Body, Query, Response
-from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from services.gateway.backends import Backends, forwarded
 from services.gateway.config import GatewayConfig
-from services.gateway.problems import invalid
+from services.gateway.problems import FieldNames, naming
 from services.gateway.security import Security
 from services.platform.auth import EVERYONE, Principal, Role
-
-M = TypeVar("M", bound=Message)
 
 # Who may do what through the gateway. Each service checks again with its own policy; these
 # mirror the roles named in the protos so that a refusal costs no backend call.
 ANYONE = EVERYONE
 WATCHERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE})
 ROOM_WRITERS = frozenset({Role.OFFICER, Role.SUPERVISOR})
-GATE_OPERATORS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.SERVICE})
+GATE_OPERATORS = frozenset({Role.DEVICE, Role.OFFICER, Role.SUPERVISOR, Role.SERVICE})
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 DOSSIER_READERS = frozenset({Role.OFFICER, Role.ANALYST, Role.SUPERVISOR, Role.AUDITOR})
 
@@ -37,14 +35,24 @@ class Gateway:
     backends: Backends
     security: Security
 
-    def caller(self, roles: Iterable[Role]) -> Any:
+    def caller(self, roles: Iterable[Role]) -> Callable[..., Awaitable[Principal]]:
         return self.security.allow(roles)
 
-    async def call(self, method: Any, request: Message, who: Principal) -> Any:
-        """One unary call with the caller's token and the configured deadline."""
-        return await method(
-            request, metadata=forwarded(who), timeout=self.config.call_timeout_seconds
-        )
+    async def call(
+        self,
+        method: Any,
+        request: Message,
+        who: Principal,
+        *,
+        body: str | None = None,
+        renames: Mapping[str, str] | None = None,
+    ) -> Any:
+        """One unary call with the caller's token and the configured deadline; a rejected
+        field is named as the client sent it (see :class:`FieldNames`)."""
+        with naming(FieldNames(body, renames or {})):
+            return await method(
+                request, metadata=forwarded(who), timeout=self.config.call_timeout_seconds
+            )
 
 
 def as_dict(message: Message) -> dict[str, Any]:
@@ -59,23 +67,6 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def message_response(message: Message, status: int = 200) -> Response:
     return json_response(as_dict(message), status)
-
-
-_UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)"')
-_BAD_FIELD = re.compile(r"Failed to parse (\w+) field")
-
-
-def parse_body(body: Any, message: M, field: str) -> M:
-    """Fills ``message`` from a JSON object in the proto's JSON form; 400 naming the field."""
-    if not isinstance(body, dict):
-        raise invalid(field, "must be a JSON object")
-    try:
-        ParseDict(body, message)
-    except ParseError as exc:
-        text = str(exc)
-        found = _UNKNOWN_FIELD.search(text) or _BAD_FIELD.search(text)
-        raise invalid(f"{field}.{found.group(1)}" if found else field, text) from exc
-    return message
 
 
 JsonBody = Annotated[dict[str, Any], Body(description="the resource in its proto JSON form")]

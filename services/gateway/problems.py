@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -67,30 +70,67 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def from_rpc_error(error: grpc.aio.AioRpcError) -> JSONResponse:
-    """The problem document of a failed call, with field violations and the error reason."""
+def rpc_problem(error: grpc.aio.AioRpcError, rename: Callable[[str], str] = str) -> Problem:
+    """The problem of a failed call, with its field violations (each field named by
+    ``rename``: from its path in the request to the name the HTTP client gave it), unmet
+    preconditions and the error reason."""
     code = error.code()
+    title = code.name.replace("_", " ").capitalize()
+    detail = error.details() or title
     extra: dict[str, Any] = {"grpc_status": code.name}
     status = rpc_status.from_call(error)
-    for detail in status.details if status is not None else ():
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+    for item in status.details if status is not None else ():
+        if item.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            extra["errors"] = [
-                {"field": v.field, "description": v.description} for v in bad.field_violations
+            item.Unpack(bad)
+            errors = [
+                {"field": rename(v.field), "description": v.description}
+                for v in bad.field_violations
             ]
-        elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
+            extra["errors"] = errors
+            if any(
+                e["field"] != v.field for e, v in zip(errors, bad.field_violations, strict=True)
+            ):
+                detail = "; ".join(f"{e['field']}: {e['description']}" for e in errors)
+        elif item.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
             pre = error_details_pb2.PreconditionFailure()
-            detail.Unpack(pre)
+            item.Unpack(pre)
             extra["preconditions"] = [
                 {"type": v.type, "subject": v.subject, "description": v.description}
                 for v in pre.violations
             ]
-        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+        elif item.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
+            item.Unpack(info)
             extra["reason"] = info.reason
             extra["domain"] = info.domain
-    http = HTTP_STATUS.get(code, 500)
-    title = code.name.replace("_", " ").capitalize()
-    return problem(http, title, error.details() or title, **extra)
+    return Problem(HTTP_STATUS.get(code, 500), title, detail, **extra)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldNames:
+    """How a route fills its request message from what the HTTP client sent, so that a field
+    the service rejects is named as the client gave it: ``body`` is the request field the JSON
+    body fills (None when the body is the whole request or there is none), ``renames`` maps
+    request paths filled from path or query parameters of another name to those names."""
+
+    body: str | None = None
+    renames: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(self, path: str) -> str:
+        for source, target in (*self.renames.items(), *([(self.body, "")] if self.body else [])):
+            if path == source:
+                return target or "body"
+            if path.startswith((f"{source}.", f"{source}[")):
+                rest = path[len(source) :]
+                return target + rest if target else rest.removeprefix(".")
+        return path
+
+
+@contextmanager
+def naming(names: FieldNames) -> Iterator[None]:
+    """Turns a failed call into its problem, with the fields at fault named by ``names``."""
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        raise rpc_problem(error, names) from error

@@ -1,14 +1,15 @@
 """Who is calling and what they may do: bearer JWT verification (cached per token until it
-expires), the per-subject rate limit, and role checks per route."""
+expires), the per-subject rate limit, and role checks per route.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads each role check's parameter
+annotation, which names that check's roles, when the check is defined."""
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
 import jwt
-from fastapi import Depends
+from fastapi import Security as Requirement
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.problems import Problem
@@ -78,19 +79,23 @@ class Security:
         return principal
 
     def allow(self, roles: Iterable[Role]) -> Callable[..., Awaitable[Principal]]:
-        """A dependency that yields the caller when they hold one of ``roles``; 403 otherwise."""
+        """A dependency that yields the caller when they hold one of ``roles``; 403 otherwise.
+        The roles are the scopes of the route's bearer requirement in the OpenAPI document
+        (OpenAPI 3.1: role names for schemes other than OAuth2)."""
         allowed = frozenset(roles)
-        names = ", ".join(sorted(r.value for r in allowed))
+        names = sorted(r.value for r in allowed)
 
         async def caller(
-            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+            credentials: Annotated[
+                HTTPAuthorizationCredentials | None, Requirement(_bearer, scopes=names)
+            ],
         ) -> Principal:
             principal = self.token_principal(credentials.credentials if credentials else None)
             if not principal.has_any(allowed):
                 raise Problem(
                     403,
                     "Permission denied",
-                    f"this action needs one of the roles: {names}",
+                    f"this action needs one of the roles: {', '.join(names)}",
                     reason="ROLE_NOT_ALLOWED",
                     grpc_status="PERMISSION_DENIED",
                 )

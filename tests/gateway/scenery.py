@@ -1,7 +1,9 @@
 """Test scenery for the gateway tests: a site with an entry and an exit lane and a recognition
 camera, a room supervising the site, a scanner that scans a container, a sealed transit driven
 by its device's pings, fresh container numbers and plates. People's steps go through the
-gateway; devices (gate cameras, seal gateways) speak gRPC to their service as in production."""
+gateway; devices report through the gateway's device routes (a seal gateway's ping batches, a
+gate camera's reads and a scale's readings with :func:`report_read` and :func:`report_weight`)
+or, as a gate camera wired to its service does, over gRPC (:meth:`Site.read`)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import grpc
 import httpx
 from customs.camera.v1 import camera_pb2, camera_pb2_grpc
 from customs.common.v1 import geo_pb2
-from customs.seal.v1 import seal_pb2_grpc
 from google.protobuf import timestamp_pb2
 from google.protobuf.json_format import MessageToDict, MessageToJson
 
@@ -218,11 +218,85 @@ def plan_transit(http: httpx.Client, suite: Suite, tag: str) -> tuple[str, str, 
     return names[0], names[1], route.json()["name"]
 
 
+def stamp(at: datetime | None = None) -> str:
+    """``at`` (default: five seconds ago, on the second) in RFC 3339, as devices send times."""
+    moment = at or datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def report_read(
+    http: httpx.Client,
+    token: str,
+    lane: str,
+    event: dict[str, Any],
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """A recognition camera's read ``event`` (RecognitionEvent JSON) on ``lane`` through the
+    gateway; returns the stored event and the passage it joined."""
+    reply = http.post(
+        f"/v1/{lane}/recognitionEvents",
+        params={"event_id": event_id or unique("ev")},
+        json={"observe_time": stamp(), **event},
+        headers=bearer(token),
+    )
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def report_weight(
+    http: httpx.Client, token: str, lane: str, gross_kg: float, at: datetime | None = None
+) -> dict[str, Any]:
+    """A stable truck scale reading on ``lane`` through the gateway."""
+    reply = http.post(
+        f"/v1/{lane}/scaleReadings",
+        params={"event_id": unique("sc")},
+        json={
+            "scale_id": "scale-1",
+            "measure_time": stamp(at),
+            "gross_weight_kg": gross_kg,
+            "stable": True,
+        },
+        headers=bearer(token),
+    )
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def pings_body(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Simulated ping ``rows`` as one StorePings body."""
+    return {
+        "pings": [MessageToDict(sample.ping(r), preserving_proto_field_name=True) for r in rows]
+    }
+
+
+def ping_batches(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A simulated trip's ``rows`` as its seal gateway uploads them: one batch per 300 s of
+    reception."""
+    return [pings_body(batch) for batch in by_reception(rows, 300.0)]
+
+
+def send_pings(
+    http: httpx.Client, token: str, seal_id: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Uploads ``rows`` through the gateway, batch after batch, as a seal gateway does; returns
+    the acknowledgements."""
+    acks = []
+    for batch in ping_batches(rows):
+        reply = http.post(
+            f"/v1/seals/{seal_id}/pings:batch", json=batch, headers=bearer(token), timeout=60
+        )
+        assert reply.status_code == 200, reply.text
+        acks.append(reply.json())
+    return acks
+
+
 def seal_transit(
     http: httpx.Client, suite: Suite, number: str, scenario: Scenario | None = None
 ) -> str:
-    """Plans, seals (over HTTP) and drives (the device's pings over gRPC) the Cát Lái → Mộc Bài
-    transit of ``number``; returns the seal id."""
+    """Plans, seals and drives (the device's pings) the Cát Lái → Mộc Bài transit of ``number``,
+    all through the gateway; returns the seal id."""
     tag = uuid.uuid4().hex[:6]
     origin, destination, route = plan_transit(http, suite, tag)
     officer = bearer(suite.token("officer:seal", "officer"))
@@ -256,13 +330,6 @@ def seal_transit(
     assert armed.status_code == 200, armed.text
     trip = demo_trip(trip_id=f"T-{tag}", device_id=seal_id, start_time=time.time() - 4 * 3600)
     rows = simulate(trip, scenario or Scenario())
-    with grpc.insecure_channel(suite.services["seal"].address) as seal_channel:
-        acks = list(
-            seal_pb2_grpc.SealServiceStub(seal_channel).StreamPings(
-                iter(sample.requests(f"seals/{seal_id}", by_reception(rows, 300.0))),
-                metadata=auth(suite.token("seal-gateway", "device")),
-                timeout=120,
-            )
-        )
-    assert acks and acks[-1].highest_seq == max(r["seq"] for r in rows)
+    acks = send_pings(http, suite.token("seal-gateway", "device"), seal_id, rows)
+    assert acks and int(acks[-1]["highest_seq"]) == max(r["seq"] for r in rows)
     return seal_id

@@ -91,3 +91,76 @@ def test_console_is_served_with_a_strict_content_policy(http: httpx.Client) -> N
     own = script.text.replace('"http://www.w3.org/2000/svg"', "")  # a namespace, not a fetch
     for text in (own, page.text, http.get("/console/console.css").text):
         assert "http://" not in text and "https://" not in text  # nothing loaded from elsewhere
+
+
+def test_fields_at_fault_are_named_as_the_client_sent_them(
+    suite: Suite, http: httpx.Client
+) -> None:
+    """Whether the gateway or the service finds the fault, ``errors[].field`` is the member's
+    path in the JSON body or the query parameter, never the service's request path."""
+    supervisor = {"Authorization": f"Bearer {suite.token('sup:fields', 'supervisor')}"}
+
+    def fields(response: httpx.Response) -> list[str]:
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        named = [e["field"] for e in problem["errors"]]
+        assert all(name in problem["detail"] for name in named), problem
+        return named
+
+    site = {"display_name": "Port", "kind": "SITE_KIND_SEAPORT", "country_code": "VN"}
+    # the gateway: a member that is not in the message, and one of the wrong type
+    assert fields(
+        http.post(
+            "/v1/sites",
+            params={"site_id": "fields-1"},
+            json={**site, "location": {"lat": 10.7, "longitude": 106.7}},
+            headers=supervisor,
+        )
+    ) == ["location.lat"]
+    assert fields(
+        http.post(
+            "/v1/rooms",
+            params={"room_id": "fields-1"},
+            json={"display_name": "Room", "sites": ["sites/a", 7]},
+            headers=supervisor,
+        )
+    ) == ["sites[1]"]
+    # the service: CreateSiteRequest.site.location, CreateRoomRequest.room.sites[0] and
+    # CreateWatchlistEntryRequest.watchlist_entry.value, named as members of the body
+    assert fields(
+        http.post("/v1/sites", params={"site_id": "fields-2"}, json=site, headers=supervisor)
+    ) == ["location"]
+    assert fields(
+        http.post(
+            "/v1/rooms",
+            params={"room_id": "fields-2"},
+            json={"display_name": "Room", "sites": ["cat-lai"], "time_zone": "Asia/Ho_Chi_Minh"},
+            headers=supervisor,
+        )
+    ) == ["sites[0]"]
+    assert "value" in fields(
+        http.post(
+            "/v1/watchlistEntries",
+            params={"watchlist_entry_id": "fields-3"},
+            json={"kind": "WATCH_KIND_CONTAINER", "value": "NOT A NUMBER", "reason": "test"},
+            headers=supervisor,
+        )
+    )
+    # query parameters keep their own names, whoever checks them
+    located = {**site, "location": {"latitude": 10.7, "longitude": 106.7}}
+    assert fields(
+        http.post("/v1/sites", params={"site_id": "Bad Id"}, json=located, headers=supervisor)
+    ) == ["site_id"]
+    officer = {"Authorization": f"Bearer {suite.token('officer:fields', 'officer')}"}
+    assert fields(
+        http.post(
+            "/v1/seals/none-such:attach",
+            params={"attachment_id": "a", "latitude": 95, "longitude": 106.7},
+            json={},
+            headers=officer,
+        )
+    ) == ["latitude"]
+    assert fields(
+        http.get("/v1/sites/-/passages", params={"container_number": "ABC"}, headers=officer)
+    ) == ["container_number"]

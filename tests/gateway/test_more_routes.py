@@ -61,8 +61,22 @@ def test_layout_sightings_watchlist_and_override(suite: Suite, http: httpx.Clien
         "/v1/watchlistEntries", params={"kind": "plate", "page_size": 1000}, headers=sup
     )
     assert f"watchlistEntries/{entry_id}" in {e["name"] for e in listed.json()["watchlist_entries"]}
-    assert http.delete(f"/v1/watchlistEntries/{entry_id}", headers=sup).status_code == 200
+    removed = http.delete(
+        f"/v1/watchlistEntries/{entry_id}", params={"reason": "truck recovered"}, headers=sup
+    )
+    assert removed.status_code == 200, removed.text
+    taken_off = removed.json()
+    assert taken_off["name"] == f"watchlistEntries/{entry_id}" and taken_off["delete_time"]
+    assert (taken_off["deleted_by"], taken_off["delete_reason"]) == ("sup:more", "truck recovered")
     assert http.delete(f"/v1/watchlistEntries/{entry_id}", headers=sup).status_code == 404
+
+    def names(**params: object) -> set[str]:
+        reply = http.get("/v1/watchlistEntries", params={"page_size": 1000, **params}, headers=sup)
+        assert reply.status_code == 200, reply.text
+        return {e["name"] for e in reply.json().get("watchlist_entries", [])}
+
+    assert taken_off["name"] not in names(kind="plate")
+    assert taken_off["name"] in names(kind="plate", show_deleted=True)
 
 
 def test_directives_and_alarm_actions(suite: Suite, http: httpx.Client) -> None:
@@ -101,7 +115,7 @@ def test_directives_and_alarm_actions(suite: Suite, http: httpx.Client) -> None:
         == 404
     )
     unknown = http.post(f"{alarm}:assign", json={"assigne": {}}, headers=sup)
-    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "body.assigne"
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "assigne"
 
 
 def test_annotations_statistics_attachments_and_seal_sites(

@@ -1,28 +1,24 @@
-"""Seals through the gateway: sites and route planned, a seal attached and armed over HTTP, a
-device streaming the trip's pings (gRPC, as device gateways do), then status, track and the
-container dossier with the track over the corridor."""
+"""Seals through the gateway: sites and route planned, a seal attached and armed, a device
+gateway uploading the trip's pings in batches (resent batches are duplicates; a bad ping is 400
+naming it and stores nothing of its batch), then status, track and the container dossier with
+the track over the corridor."""
 
 from __future__ import annotations
 
 import time
 import uuid
 
-import grpc
 import httpx
-from customs.seal.v1 import seal_pb2_grpc
 
 from devstack.suite import Suite
-from services.seal import sample
-from services.seal.domain.simulator import (
-    CAT_LAI,
-    MOC_BAI,
-    Scenario,
-    by_reception,
-    demo_trip,
-    simulate,
+from services.seal.domain.simulator import CAT_LAI, MOC_BAI, Scenario, demo_trip, simulate
+from tests.gateway.scenery import (
+    bearer,
+    container_number,
+    pings_body,
+    plan_transit,
+    send_pings,
 )
-from tests.gateway.scenery import bearer, container_number, plan_transit
-from tests.support.stack import auth
 
 
 def test_transit_through_the_gateway_and_its_dossier(suite: Suite, http: httpx.Client) -> None:
@@ -71,15 +67,9 @@ def test_transit_through_the_gateway_and_its_dossier(suite: Suite, http: httpx.C
 
     trip = demo_trip(trip_id=f"T-{tag}", device_id=seal_id, start_time=time.time())
     rows = simulate(trip, Scenario())
-    with grpc.insecure_channel(suite.services["seal"].address) as channel:
-        acks = list(
-            seal_pb2_grpc.SealServiceStub(channel).StreamPings(
-                iter(sample.requests(f"seals/{seal_id}", by_reception(rows, 300.0))),
-                metadata=auth(suite.token("seal-gateway", "device")),
-                timeout=60,
-            )
-        )
-    assert acks and acks[-1].highest_seq == max(r["seq"] for r in rows)
+    acks = send_pings(http, suite.token("seal-gateway", "device"), seal_id, rows)
+    assert acks and int(acks[-1]["highest_seq"]) == max(r["seq"] for r in rows)
+    assert sum(a["accepted"] for a in acks) == len(rows)
 
     status = http.get(f"/v1/seals/{seal_id}:status", headers=officer).json()
     assert status["attachment"]["name"] == f"attachments/T-{tag}"
@@ -110,3 +100,51 @@ def test_transit_through_the_gateway_and_its_dossier(suite: Suite, http: httpx.C
     )
     assert removed.status_code == 200, removed.text
     assert removed.json()["attachment"]["closed"] is True
+
+
+def test_ping_batches_are_acknowledged_once_durable_and_safe_to_resend(
+    suite: Suite, http: httpx.Client
+) -> None:
+    seal_id = f"GP-{uuid.uuid4().hex[:6]}"
+    officer = bearer(suite.token("officer:pings", "officer"))
+    created = http.post(
+        "/v1/seals",
+        params={"seal_id": seal_id},
+        json={"manufacturer": "VNSEAL", "serial_number": seal_id, "battery_percent": 90},
+        headers=officer,
+    )
+    assert created.status_code == 201, created.text
+    device = suite.token("seal-gateway", "device")
+    rows = simulate(demo_trip(device_id=seal_id, start_time=time.time() - 3600), Scenario())[:30]
+    first, second = pings_body(rows[:20]), pings_body(rows[20:])
+    path = f"/v1/seals/{seal_id}/pings:batch"
+
+    spoiled = {
+        "pings": [
+            *second["pings"][:3],
+            {**second["pings"][3], "position": {"latitude": 91, "longitude": 106.7}},
+        ]
+    }
+    refused = http.post(path, json=spoiled, headers=bearer(device))
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["errors"][0]["field"] == "pings[3].position.latitude"
+    garbled = http.post(
+        path, json={"pings": [{**first["pings"][0], "seq": "first"}]}, headers=bearer(device)
+    )
+    assert garbled.status_code == 400 and garbled.json()["errors"][0]["field"] == "pings[0].seq"
+
+    acked = http.post(path, json=first, headers=bearer(device))
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["accepted"] == 20 and acked.json()["duplicates"] == 0
+    assert int(acked.json()["highest_seq"]) == rows[19]["seq"]
+    again = http.post(path, json=first, headers=bearer(device)).json()  # the answer was lost
+    assert (again["accepted"], again["duplicates"]) == (0, 20)
+    # nothing of the refused batch was stored: all of its pings are new now
+    rest = http.post(path, json=second, headers=bearer(device)).json()
+    assert (rest["accepted"], rest["duplicates"]) == (10, 0)
+    assert int(rest["highest_seq"]) == rows[-1]["seq"]
+
+    unknown = http.post("/v1/seals/none-such/pings:batch", json=first, headers=bearer(device))
+    assert unknown.status_code == 404
+    malformed = http.post("/v1/seals/Not%20An%20Id/pings:batch", json=first, headers=bearer(device))
+    assert malformed.status_code == 400 and malformed.json()["errors"][0]["field"] == "seal_id"

@@ -16,8 +16,8 @@ from services.gateway.context import (
     PageSize,
     PageToken,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body
 from services.gateway.routes.dutylog import ROOM
 from services.platform.auth import Principal
 
@@ -54,7 +54,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/alarms",
-        summary="List alarms. Roles: officer, supervisor, auditor",
+        summary="List alarms. Roles: officer, supervisor, auditor, service",
         operation_id="ListAlarms",
     )
     async def list_alarms(
@@ -77,7 +77,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/alarms/{alarm_id}",
-        summary="Get an alarm. Roles: officer, supervisor, auditor",
+        summary="Get an alarm. Roles: officer, supervisor, auditor, service",
         operation_id="GetAlarm",
     )
     async def get_alarm(
@@ -107,7 +107,7 @@ def router(gw: Gateway) -> APIRouter:
     async def assign_alarm(
         room_id: str, alarm_id: str, body: JsonBody, who: Annotated[Principal, Depends(writers)]
     ) -> Response:
-        request = parse_body(body, pb.AssignAlarmRequest(), "body")
+        request = parse_body(body, pb.AssignAlarmRequest())
         request.name = alarm(room_id, alarm_id)
         return await page(log.dutylog.AssignAlarm, request, who)
 
@@ -140,7 +140,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/directives",
-        summary="List directives. Roles: officer, supervisor, auditor",
+        summary="List directives. Roles: officer, supervisor, auditor, service",
         operation_id="ListDirectives",
     )
     async def list_directives(
@@ -170,11 +170,13 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(writers)],
     ) -> Response:
-        directive = parse_body(body, res.Directive(), "directive")
+        directive = parse_body(body, res.Directive())
         request = pb.IssueDirectiveRequest(
             parent=f"rooms/{room_id}", directive_id=directive_id, directive=directive
         )
-        return message_response(await gw.call(log.dutylog.IssueDirective, request, who), 201)
+        return message_response(
+            await gw.call(log.dutylog.IssueDirective, request, who, body="directive"), 201
+        )
 
     @api.post(
         ROOM + "/directives/{directive_id}:close",

@@ -18,8 +18,10 @@ def router(gw: Gateway) -> APIRouter:
         summary="Live alerts of every service as Server-Sent Events",
         description=(
             "Each `alert` event carries an `id`; reconnect with the `Last-Event-ID` header (as "
-            "browsers' EventSource does) to resume every source exactly after it. Alerts are "
-            "filtered by the caller's sites when the token names sites. The token goes in the "
+            "browsers' EventSource does) to resume every source exactly after it. A token that "
+            "names `sites` sees the alerts of those sites and the alerts of no site (a transit "
+            "on the road, a seal in stock); a token without sites sees every alert. The token "
+            "goes in the "
             "`Authorization` header: the console reads this stream with fetch(), not "
             "EventSource, so no token ever appears in a URL. Roles: officer, supervisor, "
             "auditor, service."

@@ -17,15 +17,31 @@ from services.gateway.context import (
     JsonBody,
     PageSize,
     PageToken,
-    json_response,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body, timestamp_query
 from services.gateway.problems import invalid
-from services.platform.auth import Principal
+from services.platform.auth import Principal, Role
 
 LANE = "/v1/sites/{site_id}/gates/{gate_id}/lanes/{lane_id}"
 PASSAGE = LANE + "/passages/{passage_id}"
+
+
+class PassageFilters(BaseModel):
+    """What a passage listing keeps (query parameters)."""
+
+    container_number: str = Field(default="", description="only passages with this container")
+    plate: str = Field(default="", description="only passages with this plate")
+    start_time: str = Field(
+        default="",
+        description="only passages that started at or after this time (RFC 3339)",
+        json_schema_extra={"format": "date-time"},
+    )
+    end_time: str = Field(
+        default="",
+        description="only passages that started before this time (RFC 3339)",
+        json_schema_extra={"format": "date-time"},
+    )
 
 
 class OverrideBody(BaseModel):
@@ -34,7 +50,7 @@ class OverrideBody(BaseModel):
     reason: str = Field(min_length=1, description="Required; recorded on the passage and alerted")
 
 
-def _lane(site_id: str, gate_id: str, lane_id: str) -> str:
+def lane_name(site_id: str, gate_id: str, lane_id: str) -> str:
     return f"sites/{site_id}/gates/{gate_id}/lanes/{lane_id}"
 
 
@@ -42,46 +58,50 @@ def router(gw: Gateway) -> APIRouter:
     api = APIRouter(tags=["camera"])
     anyone = gw.caller(ANYONE)
     watchers = gw.caller(WATCHERS)
+    barriers = gw.caller(WATCHERS | {Role.DEVICE})
     operators = gw.caller(GATE_OPERATORS)
     supervisors = gw.caller(SUPERVISORS)
     cam = gw.backends
 
     async def passages(
-        parent: str,
-        who: Principal,
-        container_number: str,
-        plate: str,
-        page_size: int,
-        page_token: str,
+        parent: str, who: Principal, filters: PassageFilters, page_size: int, page_token: str
     ) -> Response:
         request = pb.ListPassagesRequest(
-            parent=parent, plate=plate, page_size=page_size, page_token=page_token
+            parent=parent, plate=filters.plate, page_size=page_size, page_token=page_token
         )
-        if container_number:
-            request.container_number.value = container_number
-        return message_response(await gw.call(cam.camera.ListPassages, request, who))
+        if filters.container_number:
+            request.container_number.value = filters.container_number
+        for name in ("start_time", "end_time"):
+            stamp = timestamp_query(getattr(filters, name), name)
+            if stamp is not None:
+                getattr(request, name).CopyFrom(stamp)
+        reply = await gw.call(
+            cam.camera.ListPassages,
+            request,
+            who,
+            renames={"container_number.value": "container_number"},
+        )
+        return message_response(reply)
 
     @api.get(
         "/v1/sites/{site_id}/passages",
-        summary="List a site's passages ('-' for every site), AIP-158. "
-        "Roles: officer, supervisor, auditor",
+        summary="List a site's passages ('-' for every site), newest first, AIP-158. "
+        "Roles: officer, supervisor, auditor, service",
         operation_id="ListSitePassages",
     )
     async def list_site_passages(
         site_id: str,
         who: Annotated[Principal, Depends(watchers)],
-        container_number: Annotated[str, Query(description="ISO 6346 number")] = "",
-        plate: str = "",
+        filters: Annotated[PassageFilters, Query()],
         page_size: PageSize = 0,
         page_token: PageToken = "",
     ) -> Response:
-        return await passages(
-            f"sites/{site_id}", who, container_number, plate, page_size, page_token
-        )
+        return await passages(f"sites/{site_id}", who, filters, page_size, page_token)
 
     @api.get(
         LANE + "/passages",
-        summary="List a lane's passages, AIP-158. Roles: officer, supervisor, auditor",
+        summary="List a lane's passages, newest first, AIP-158. "
+        "Roles: officer, supervisor, auditor, service",
         operation_id="ListLanePassages",
     )
     async def list_lane_passages(
@@ -89,16 +109,15 @@ def router(gw: Gateway) -> APIRouter:
         gate_id: str,
         lane_id: str,
         who: Annotated[Principal, Depends(watchers)],
-        container_number: Annotated[str, Query(description="ISO 6346 number")] = "",
-        plate: str = "",
+        filters: Annotated[PassageFilters, Query()],
         page_size: PageSize = 0,
         page_token: PageToken = "",
     ) -> Response:
-        lane = _lane(site_id, gate_id, lane_id)
-        return await passages(lane, who, container_number, plate, page_size, page_token)
+        lane = lane_name(site_id, gate_id, lane_id)
+        return await passages(lane, who, filters, page_size, page_token)
 
     def passage_name(site_id: str, gate_id: str, lane_id: str, passage_id: str) -> str:
-        return f"{_lane(site_id, gate_id, lane_id)}/passages/{passage_id}"
+        return f"{lane_name(site_id, gate_id, lane_id)}/passages/{passage_id}"
 
     @api.get(PASSAGE, summary="Get a passage. Roles: any", operation_id="GetPassage")
     async def get_passage(
@@ -115,7 +134,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.post(
         PASSAGE + ":close",
         summary="Close and process a passage (weight, watchlists, exit barrier decision). "
-        "Roles: officer, supervisor",
+        "Roles: device, officer, supervisor, service",
         operation_id="ClosePassage",
     )
     async def close_passage(
@@ -148,26 +167,27 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         LANE + "/barrierCommands",
-        summary="Commands sent to a lane's barrier, AIP-158. Roles: officer, supervisor, auditor",
+        summary="Commands sent to a lane's barrier, AIP-158. "
+        "Roles: device, officer, supervisor, auditor, service",
         operation_id="ListBarrierCommands",
     )
     async def list_barrier_commands(
         site_id: str,
         gate_id: str,
         lane_id: str,
-        who: Annotated[Principal, Depends(watchers)],
+        who: Annotated[Principal, Depends(barriers)],
         page_size: PageSize = 0,
         page_token: PageToken = "",
     ) -> Response:
         request = pb.ListBarrierCommandsRequest(
-            parent=_lane(site_id, gate_id, lane_id), page_size=page_size, page_token=page_token
+            parent=lane_name(site_id, gate_id, lane_id), page_size=page_size, page_token=page_token
         )
         return message_response(await gw.call(cam.camera.ListBarrierCommands, request, who))
 
     @api.get(
         "/v1/sightings:last",
         summary="The latest passage where a container or a plate was seen. "
-        "Roles: officer, supervisor, auditor",
+        "Roles: officer, supervisor, auditor, service",
         operation_id="GetLastSighting",
     )
     async def last_sighting(
@@ -183,7 +203,8 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         "/v1/watchlistEntries",
-        summary="List watchlist entries, AIP-158. Roles: officer, supervisor, auditor",
+        summary="List watchlist entries, AIP-158; those taken off only with show_deleted. "
+        "Roles: officer, supervisor, auditor, service",
         operation_id="ListWatchlistEntries",
     )
     async def list_watchlist(
@@ -191,6 +212,9 @@ def router(gw: Gateway) -> APIRouter:
         kind: Annotated[
             str, Query(description="PLATE, CONTAINER or DECLARANT; empty for all")
         ] = "",
+        show_deleted: Annotated[
+            bool, Query(description="also entries taken off (with delete_time, deleted_by)")
+        ] = False,
         page_size: PageSize = 0,
         page_token: PageToken = "",
     ) -> Response:
@@ -199,7 +223,7 @@ def router(gw: Gateway) -> APIRouter:
         except ValueError as exc:
             raise invalid("kind", "must be PLATE, CONTAINER or DECLARANT") from exc
         request = pb.ListWatchlistEntriesRequest(
-            kind=value, page_size=page_size, page_token=page_token
+            kind=value, show_deleted=show_deleted, page_size=page_size, page_token=page_token
         )
         return message_response(await gw.call(cam.camera.ListWatchlistEntries, request, who))
 
@@ -214,23 +238,29 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        entry = parse_body(body, pb.WatchlistEntry(), "watchlist_entry")
+        entry = parse_body(body, pb.WatchlistEntry())
         request = pb.CreateWatchlistEntryRequest(
             watchlist_entry_id=watchlist_entry_id, watchlist_entry=entry
         )
-        reply = await gw.call(cam.camera.CreateWatchlistEntry, request, who)
+        reply = await gw.call(cam.camera.CreateWatchlistEntry, request, who, body="watchlist_entry")
         return message_response(reply.watchlist_entry, 201)
 
     @api.delete(
         "/v1/watchlistEntries/{entry_id}",
-        summary="Take an entry off the watchlist. Roles: supervisor",
+        summary="Take an entry off the watchlist (kept, with who, when and why); returns it. "
+        "Roles: supervisor",
+        description="A soft delete (AIP-164): the entry stops matching at once, is listed "
+        "with `show_deleted=true` carrying `delete_time`, `deleted_by` and `delete_reason`, and "
+        "a WATCHLIST_ENTRY_REMOVED alert is raised. 404 when unknown or already taken off.",
         operation_id="DeleteWatchlistEntry",
     )
     async def delete_watchlist_entry(
-        entry_id: str, who: Annotated[Principal, Depends(supervisors)]
+        entry_id: str,
+        who: Annotated[Principal, Depends(supervisors)],
+        reason: Annotated[str, Query(description="why it is taken off; recorded")] = "",
     ) -> Response:
-        request = pb.DeleteWatchlistEntryRequest(name=f"watchlistEntries/{entry_id}")
-        await gw.call(cam.camera.DeleteWatchlistEntry, request, who)
-        return json_response({})
+        request = pb.DeleteWatchlistEntryRequest(name=f"watchlistEntries/{entry_id}", reason=reason)
+        reply = await gw.call(cam.camera.DeleteWatchlistEntry, request, who)
+        return message_response(reply.watchlist_entry)
 
     return api

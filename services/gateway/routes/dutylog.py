@@ -16,8 +16,8 @@ from services.gateway.context import (
     PageSize,
     PageToken,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body
 from services.gateway.problems import invalid
 from services.platform.auth import Principal, Role
 
@@ -49,7 +49,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         "/v1/rooms",
-        summary="List rooms. Roles: officer, supervisor, auditor",
+        summary="List rooms. Roles: officer, supervisor, auditor, service",
         operation_id="ListRooms",
     )
     async def list_rooms(
@@ -85,14 +85,19 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(gw.caller(SUPERVISORS))],
     ) -> Response:
-        room = parse_body(body, pb.Room(), "room")
+        room = parse_body(body, pb.Room())
         reply = await gw.call(
-            log.dutylog.CreateRoom, pb.CreateRoomRequest(room_id=room_id, room=room), who
+            log.dutylog.CreateRoom,
+            pb.CreateRoomRequest(room_id=room_id, room=room),
+            who,
+            body="room",
         )
         return message_response(reply.room, 201)
 
     @api.get(
-        ROOM, summary="Get a room. Roles: officer, supervisor, auditor", operation_id="GetRoom"
+        ROOM,
+        summary="Get a room. Roles: officer, supervisor, auditor, service",
+        operation_id="GetRoom",
     )
     async def get_room(room_id: str, who: Annotated[Principal, Depends(readers)]) -> Response:
         reply = await gw.call(log.dutylog.GetRoom, pb.GetRoomRequest(name=f"rooms/{room_id}"), who)
@@ -102,7 +107,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/shifts",
-        summary="List a room's shifts. Roles: officer, supervisor, auditor",
+        summary="List a room's shifts. Roles: officer, supervisor, auditor, service",
         operation_id="ListShifts",
     )
     async def list_shifts(
@@ -128,14 +133,14 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(writers)],
     ) -> Response:
-        shift = parse_body(body, res.Shift(), "shift")
+        shift = parse_body(body, res.Shift())
         request = pb.OpenShiftRequest(parent=f"rooms/{room_id}", shift_id=shift_id, shift=shift)
-        reply = await gw.call(log.dutylog.OpenShift, request, who)
+        reply = await gw.call(log.dutylog.OpenShift, request, who, body="shift")
         return message_response(reply.shift, 201)
 
     @api.get(
         ROOM + "/shifts/{shift_id}",
-        summary="Get a shift. Roles: officer, supervisor, auditor",
+        summary="Get a shift. Roles: officer, supervisor, auditor, service",
         operation_id="GetShift",
     )
     async def get_shift(
@@ -163,7 +168,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/handovers",
-        summary="List handovers. Roles: officer, supervisor, auditor",
+        summary="List handovers. Roles: officer, supervisor, auditor, service",
         operation_id="ListHandovers",
     )
     async def list_handovers(
@@ -179,7 +184,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         ROOM + "/handovers/{handover_id}",
-        summary="Get a handover. Roles: officer, supervisor, auditor",
+        summary="Get a handover. Roles: officer, supervisor, auditor, service",
         operation_id="GetHandover",
     )
     async def get_handover(
@@ -206,7 +211,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         ROOM + "/entries",
         summary="List entries, oldest or newest first, by kind or container. "
-        "Roles: officer, supervisor, auditor",
+        "Roles: officer, supervisor, auditor, service",
         operation_id="ListEntries",
     )
     async def list_entries(
@@ -248,17 +253,18 @@ def router(gw: Gateway) -> APIRouter:
     async def create_entry(
         room_id: str, body: JsonBody, who: Annotated[Principal, Depends(writers)]
     ) -> Response:
-        entry = parse_body(body, res.Entry(), "entry")
+        entry = parse_body(body, res.Entry())
         reply = await gw.call(
             log.dutylog.CreateEntry,
             pb.CreateEntryRequest(parent=f"rooms/{room_id}", entry=entry),
             who,
+            body="entry",
         )
         return message_response(reply.entry, 201)
 
     @api.get(
         ROOM + "/entries/{seq}",
-        summary="Get an entry. Roles: officer, supervisor, auditor",
+        summary="Get an entry. Roles: officer, supervisor, auditor, service",
         operation_id="GetEntry",
     )
     async def get_entry(

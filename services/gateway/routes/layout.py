@@ -13,8 +13,8 @@ from services.gateway.context import (
     PageSize,
     PageToken,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body
 from services.platform.auth import Principal
 
 
@@ -44,9 +44,12 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        site = parse_body(body, pb.Site(), "site")
+        site = parse_body(body, pb.Site())
         reply = await gw.call(
-            cam.camera.CreateSite, pb.CreateSiteRequest(site_id=site_id, site=site), who
+            cam.camera.CreateSite,
+            pb.CreateSiteRequest(site_id=site_id, site=site),
+            who,
+            body="site",
         )
         return message_response(reply.site, 201)
 
@@ -62,9 +65,11 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        gate = parse_body(body, pb.Gate(), "gate")
+        gate = parse_body(body, pb.Gate())
         request = pb.CreateGateRequest(parent=f"sites/{site_id}", gate_id=gate_id, gate=gate)
-        return message_response((await gw.call(cam.camera.CreateGate, request, who)).gate, 201)
+        return message_response(
+            (await gw.call(cam.camera.CreateGate, request, who, body="gate")).gate, 201
+        )
 
     @api.post(
         "/v1/sites/{site_id}/gates/{gate_id}/lanes",
@@ -79,11 +84,13 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        lane = parse_body(body, pb.Lane(), "lane")
+        lane = parse_body(body, pb.Lane())
         request = pb.CreateLaneRequest(
             parent=f"sites/{site_id}/gates/{gate_id}", lane_id=lane_id, lane=lane
         )
-        return message_response((await gw.call(cam.camera.CreateLane, request, who)).lane, 201)
+        return message_response(
+            (await gw.call(cam.camera.CreateLane, request, who, body="lane")).lane, 201
+        )
 
     @api.post(
         "/v1/sites/{site_id}/cameras",
@@ -97,11 +104,13 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        camera = parse_body(body, pb.Camera(), "camera")
+        camera = parse_body(body, pb.Camera())
         request = pb.CreateCameraRequest(
             parent=f"sites/{site_id}", camera_id=camera_id, camera=camera
         )
-        return message_response((await gw.call(cam.camera.CreateCamera, request, who)).camera, 201)
+        return message_response(
+            (await gw.call(cam.camera.CreateCamera, request, who, body="camera")).camera, 201
+        )
 
     @api.get("/v1/sites/{site_id}", summary="Get a site. Roles: any", operation_id="GetSite")
     async def get_site(site_id: str, who: Annotated[Principal, Depends(anyone)]) -> Response:

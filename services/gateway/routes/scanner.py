@@ -18,8 +18,8 @@ from services.gateway.context import (
     PageSize,
     PageToken,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body
 from services.gateway.problems import invalid
 from services.platform.auth import Principal, Role
 
@@ -122,7 +122,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         "/v1/scanners",
-        summary="Register a scanner with its first calibration. Roles: supervisor",
+        summary="Register a scanner with its first calibration. Roles: supervisor, service",
         description='Body: `{"scanner": Scanner, "calibration": [CalibrationLines]}` '
         "in proto JSON form.",
         operation_id="CreateScanner",
@@ -133,7 +133,7 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(supervisors)],
     ) -> Response:
-        request = parse_body(body, pb.CreateScannerRequest(), "body")
+        request = parse_body(body, pb.CreateScannerRequest())
         request.scanner_id = scanner_id
         reply = await gw.call(b.scanner.CreateScanner, request, who)
         return message_response(reply.scanner, 201)
@@ -189,7 +189,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         "/v1/scanners/{scanner_id}/scans",
         summary="List scans ('-' for every scanner), by container and state, AIP-158. "
-        "Roles: officer, analyst, supervisor, auditor",
+        "Roles: officer, analyst, supervisor, auditor, service",
         operation_id="ListScans",
     )
     async def list_scans(
@@ -217,7 +217,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         SCAN + ":renderings",
         summary="Presigned URLs of the scan's images (false colour, thumbnail, overlay, "
-        "regions). Roles: officer, analyst, supervisor, auditor",
+        "regions). Roles: officer, analyst, supervisor, auditor, service",
         operation_id="GetScanRenderings",
     )
     async def renderings(
@@ -229,7 +229,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         SCAN,
         summary="Get a scan with its analysis, verdict and inspection. "
-        "Roles: officer, analyst, supervisor, auditor",
+        "Roles: officer, analyst, supervisor, auditor, service",
         operation_id="GetScan",
     )
     async def get_scan(
@@ -276,7 +276,8 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         SCAN + "/annotations",
-        summary="The scan's annotations, AIP-158. Roles: officer, analyst, supervisor, auditor",
+        summary="The scan's annotations, AIP-158. "
+        "Roles: officer, analyst, supervisor, auditor, service",
         operation_id="ListAnnotations",
     )
     async def list_annotations(
@@ -303,11 +304,11 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(analysts)],
     ) -> Response:
-        annotation = parse_body(body, pb.Annotation(), "annotation")
+        annotation = parse_body(body, pb.Annotation())
         request = pb.CreateAnnotationRequest(
             parent=scan(scanner_id, scan_id), annotation=annotation
         )
-        reply = await gw.call(b.scanner.CreateAnnotation, request, who)
+        reply = await gw.call(b.scanner.CreateAnnotation, request, who, body="annotation")
         return message_response(reply.annotation, 201)
 
     @api.get(

@@ -18,8 +18,8 @@ from services.gateway.context import (
     PageToken,
     json_response,
     message_response,
-    parse_body,
 )
+from services.gateway.json_input import parse_body
 from services.gateway.problems import invalid
 from services.platform.auth import Principal, Role
 
@@ -68,7 +68,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         "/v1/seals",
-        summary="Register a seal device in stock. Roles: officer, supervisor",
+        summary="Register a seal device in stock. Roles: officer, supervisor, service",
         operation_id="CreateSeal",
         status_code=201,
     )
@@ -77,16 +77,16 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(keepers)],
     ) -> Response:
-        seal = parse_body(body, pb.Seal(), "seal")
+        seal = parse_body(body, pb.Seal())
         reply = await gw.call(
-            b.seal.CreateSeal, pb.CreateSealRequest(seal_id=seal_id, seal=seal), who
+            b.seal.CreateSeal, pb.CreateSealRequest(seal_id=seal_id, seal=seal), who, body="seal"
         )
         return message_response(reply.seal, 201)
 
     @api.get(
         SEAL + ":status",
         summary="A seal's attachment, last ping and open alerts. "
-        "Roles: officer, supervisor, auditor, analyst",
+        "Roles: officer, supervisor, auditor, analyst, service",
         operation_id="GetSealStatus",
     )
     async def seal_status(seal_id: str, who: Annotated[Principal, Depends(readers)]) -> Response:
@@ -112,14 +112,14 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(officers)],
     ) -> Response:
-        attachment = parse_body(body, pb.Attachment(), "attachment")
+        attachment = parse_body(body, pb.Attachment())
         request = pb.AttachSealRequest(
             name=f"seals/{seal_id}",
             attachment_id=attachment_id,
             attachment=attachment,
             position=Position(latitude=latitude, longitude=longitude).proto(),
         )
-        return message_response(await gw.call(b.seal.AttachSeal, request, who))
+        return message_response(await gw.call(b.seal.AttachSeal, request, who, body="attachment"))
 
     @api.post(
         SEAL + ":arm",
@@ -156,7 +156,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         SEAL + ":reportFault",
-        summary="Declare a seal out of service. Roles: officer, supervisor",
+        summary="Declare a seal out of service. Roles: officer, supervisor, service",
         operation_id="ReportSealFault",
     )
     async def report_fault(
@@ -168,7 +168,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         "/v1/attachments",
         summary="List attachments (transits), filtered, AIP-158. "
-        "Roles: officer, supervisor, auditor, analyst",
+        "Roles: officer, supervisor, auditor, analyst, service",
         operation_id="ListAttachments",
     )
     async def list_attachments(
@@ -196,7 +196,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.get(
         "/v1/attachments/{attachment_id}",
-        summary="Get an attachment. Roles: officer, supervisor, auditor, analyst",
+        summary="Get an attachment. Roles: officer, supervisor, auditor, analyst, service",
         operation_id="GetAttachment",
     )
     async def get_attachment(
@@ -208,7 +208,7 @@ def router(gw: Gateway) -> APIRouter:
     @api.get(
         "/v1/attachments/{attachment_id}/track",
         summary="The transit's track as GeoJSON, simplified to a tolerance. "
-        "Roles: officer, supervisor, auditor, analyst",
+        "Roles: officer, supervisor, auditor, analyst, service",
         operation_id="GetTrack",
     )
     async def get_track(
@@ -245,7 +245,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         "/v1/routes",
-        summary="Plan a route with its corridor and stop zones. Roles: supervisor",
+        summary="Plan a route with its corridor and stop zones. Roles: supervisor, service",
         operation_id="CreateRoute",
         status_code=201,
     )
@@ -254,9 +254,12 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(planners)],
     ) -> Response:
-        route = parse_body(body, pb.Route(), "route")
+        route = parse_body(body, pb.Route())
         reply = await gw.call(
-            b.seal.CreateRoute, pb.CreateRouteRequest(route_id=route_id, route=route), who
+            b.seal.CreateRoute,
+            pb.CreateRouteRequest(route_id=route_id, route=route),
+            who,
+            body="route",
         )
         return message_response(reply.route, 201)
 
@@ -280,7 +283,7 @@ def router(gw: Gateway) -> APIRouter:
 
     @api.post(
         "/v1/sealSites",
-        summary="Create a seal site with its geofence. Roles: supervisor",
+        summary="Create a seal site with its geofence. Roles: supervisor, service",
         operation_id="CreateSealSite",
         status_code=201,
     )
@@ -289,9 +292,9 @@ def router(gw: Gateway) -> APIRouter:
         body: JsonBody,
         who: Annotated[Principal, Depends(planners)],
     ) -> Response:
-        site = parse_body(body, pb.Site(), "site")
+        site = parse_body(body, pb.Site())
         reply = await gw.call(
-            b.seal.CreateSite, pb.CreateSiteRequest(site_id=site_id, site=site), who
+            b.seal.CreateSite, pb.CreateSiteRequest(site_id=site_id, site=site), who, body="site"
         )
         return message_response(reply.site, 201)
 

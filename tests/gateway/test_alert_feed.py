@@ -1,15 +1,22 @@
-"""GET /v1/alerts:stream: alerts of every service as SSE, resumable with Last-Event-ID."""
+"""GET /v1/alerts:stream: alerts of every service as SSE, resumable with Last-Event-ID, for
+the roles the route names, and for a token that names sites only the alerts of those sites and
+those of no site."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+from customs.common.v1 import alert_pb2
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 
 from devstack.suite import RunningService, Suite
+from services.gateway.alert_feed import visible_to
+from services.platform.auth import Principal, Role
+from tests.gateway.scenery import bearer, make_site, plate_number, unique
 from tests.support.stack import auth, channel
 
 
@@ -31,9 +38,15 @@ def events(response: httpx.Response) -> Any:
             data = line[6:]
 
 
-def collect(
-    gateway: RunningService, token: str, prefix: str, count: int, last_id: str = ""
+def follow(
+    gateway: RunningService,
+    token: str,
+    keep: Callable[[dict[str, Any]], bool],
+    enough: Callable[[list[dict[str, Any]]], bool],
+    last_id: str = "",
 ) -> list[tuple[str, dict[str, Any]]]:
+    """(event id, alert) of the alerts the feed sends ``token`` that ``keep`` keeps, in order,
+    read until ``enough`` says so."""
     headers = {"Authorization": f"Bearer {token}"}
     if last_id:
         headers["Last-Event-ID"] = last_id
@@ -44,12 +57,24 @@ def collect(
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         for event, event_id, data in events(response):
-            if event == "alert" and data["subject"].startswith(prefix):
+            if event == "alert" and keep(data):
                 assert event_id
                 got.append((event_id, data))
-                if len(got) == count:
+                if enough([alert for _, alert in got]):
                     break
     return got
+
+
+def collect(
+    gateway: RunningService, token: str, prefix: str, count: int, last_id: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
+    return follow(
+        gateway,
+        token,
+        lambda alert: str(alert["subject"]).startswith(prefix),
+        lambda got: len(got) == count,
+        last_id,
+    )
 
 
 def create_low_battery(suite: Suite, seal_ids: list[str]) -> None:
@@ -87,3 +112,68 @@ def test_feed_needs_a_token_and_a_valid_last_event_id(suite: Suite, http: httpx.
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "Last-Event-ID"
+
+
+def test_visible_alerts_by_the_sites_a_token_names() -> None:
+    def principal(*sites: str) -> Principal:
+        return Principal("p", frozenset({Role.OFFICER}), "p", frozenset(sites), "t")
+
+    at_x, at_y, nowhere = (alert_pb2.Alert(site=site) for site in ("sites/x", "sites/y", ""))
+    assert [visible_to(principal("sites/x"), a) for a in (at_x, at_y, nowhere)] == [
+        True,
+        False,
+        True,
+    ]
+    assert all(visible_to(principal(), a) for a in (at_x, at_y, nowhere))
+
+
+def test_a_token_naming_sites_gets_their_alerts_and_those_of_no_site(
+    suite: Suite, gateway: RunningService, http: httpx.Client
+) -> None:
+    """Camera alerts come in the camera's commit order: the alert at site X is written after
+    the one at site Y, so a feed that has sent X's has passed Y's over (no clock involved)."""
+    x, y = make_site(suite), make_site(suite)
+    plate = plate_number()
+    listed = http.post(
+        "/v1/watchlistEntries",
+        params={"watchlist_entry_id": unique("w")},
+        json={
+            "kind": "WATCH_KIND_PLATE",
+            "value": plate,
+            "reason": "site filter test",
+            "action": "WATCH_ACTION_ALERT",
+        },
+        headers=bearer(suite.token("sup:feed", "supervisor")),
+    )
+    assert listed.status_code == 201, listed.text
+    device = bearer(suite.token("gate-device", "device"))
+    passages = {}
+    for site in (y, x):
+        passage = site.read(site.entry, plate, [])
+        closed = http.post(f"/v1/{passage.name}:close", headers=device)
+        assert closed.status_code == 200, closed.text
+        passages[site.name] = passage.name
+    seal_id = f"F{uuid.uuid4().hex[:6]}-nosite"
+    create_low_battery(suite, [seal_id])  # a seal in stock: an alert of no site
+    ours = {*passages.values(), f"seals/{seal_id}"}
+
+    def keep(alert: dict[str, Any]) -> bool:
+        return alert["subject"] in ours
+
+    def until_x_and_seal(got: list[dict[str, Any]]) -> bool:
+        return {passages[x.name], f"seals/{seal_id}"} <= {a["subject"] for a in got}
+
+    bound = suite.token("auditor:x", "auditor", sites=(x.name,))
+    seen = [a for _, a in follow(gateway, bound, keep, until_x_and_seal)]
+    assert passages[y.name] not in {a["subject"] for a in seen}, seen
+    assert {a["site"] for a in seen if a["source"] == "camera"} == {x.name}
+    assert [a.get("site", "") for a in seen if a["source"] == "seal"] == [""]
+    everywhere = suite.token("officer:all", "officer")
+    seen = [a for _, a in follow(gateway, everywhere, keep, until_x_and_seal)]
+    assert passages[y.name] in {a["subject"] for a in seen}
+
+
+def test_the_feed_admits_the_roles_its_route_names(suite: Suite, http: httpx.Client) -> None:
+    for role in ("analyst", "device"):
+        refused = http.get("/v1/alerts:stream", headers=bearer(suite.token(f"feed-{role}", role)))
+        assert refused.status_code == 403 and refused.json()["reason"] == "ROLE_NOT_ALLOWED"

@@ -5,8 +5,9 @@ the JSON the client sent (``location.latitude``, ``pings[3].seq``) or by the que
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
+from fastapi import Query
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.json_format import ParseDict, ParseError
@@ -18,6 +19,13 @@ from services.gateway.problems import invalid
 M = TypeVar("M", bound=Message)
 _PREFIX = re.compile(r"^(Failed to parse \w+ field: )+")
 _WHERE = re.compile(r"\s+at \"?[\w.\[\]]+\"?\.*$")
+TimeQuery = Annotated[
+    str,
+    Query(
+        description="RFC 3339 with an offset, e.g. 2026-05-01T08:00:00Z",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
 
 
 def parse_body(body: Any, message: M, within: str = "") -> M:

@@ -79,6 +79,16 @@ def test_transit_through_the_gateway_and_its_dossier(suite: Suite, http: httpx.C
     line = track.json()["geojson"]["features"][0]
     assert line["geometry"]["type"] == "LineString"
     assert 2 <= track.json()["returned_points"] < track.json()["total_points"]
+    later = http.get(
+        f"/v1/attachments/T-{tag}/track",
+        params={"start_time": "2099-01-01T00:00:00Z"},
+        headers=officer,
+    )
+    assert later.status_code == 200 and later.json()["total_points"] == 0, later.text
+    garbled = http.get(
+        f"/v1/attachments/T-{tag}/track", params={"end_time": "tomorrow"}, headers=officer
+    )
+    assert garbled.status_code == 400 and garbled.json()["errors"][0]["field"] == "end_time"
 
     dossier = http.get(f"/v1/containers/{number}", headers=officer).json()
     seal = dossier["seal"]

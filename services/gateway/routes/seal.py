@@ -2,7 +2,6 @@
 (GeoJSON), planned routes with corridors, and the seal service's geofenced sites."""
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from customs.common.v1 import geo_pb2
@@ -19,7 +18,7 @@ from services.gateway.context import (
     json_response,
     message_response,
 )
-from services.gateway.json_input import parse_body
+from services.gateway.json_input import TimeQuery, parse_body, timestamp_query
 from services.gateway.problems import invalid
 from services.platform.auth import Principal, Role
 
@@ -214,17 +213,17 @@ def router(gw: Gateway) -> APIRouter:
     async def get_track(
         attachment_id: str,
         who: Annotated[Principal, Depends(readers)],
-        start_time: datetime | None = None,
-        end_time: datetime | None = None,
+        start_time: TimeQuery = "",
+        end_time: TimeQuery = "",
         tolerance_m: Annotated[float, Query(ge=0)] = 0.0,
     ) -> Response:
         request = pb.GetTrackRequest(
             attachment=f"attachments/{attachment_id}", tolerance_m=tolerance_m
         )
-        if start_time is not None:
-            request.start_time.FromDatetime(start_time)
-        if end_time is not None:
-            request.end_time.FromDatetime(end_time)
+        for name, value in (("start_time", start_time), ("end_time", end_time)):
+            stamp = timestamp_query(value, name)
+            if stamp is not None:
+                getattr(request, name).CopyFrom(stamp)
         reply = await gw.call(b.seal.GetTrack, request, who)
         return json_response(
             {

@@ -121,9 +121,11 @@ def test_console_end_to_end(
     expect(page.locator("#risk")).to_contain_text(number)
     expect(page.locator("#risk .signal", has_text="WATCHLIST_HIT").first).to_be_visible()
     expect(page.locator(f"#passages tr[data-passage='{passage.name}']")).to_have_count(1)
-    assert (
-        page.locator("#track-map circle.site-marker").count() >= 3
-    )  # gate site, origin, destination
+    # The map is drawn once the sites are loaded (after the rest of the dossier): wait for
+    # its markers of the gate's site, the transit's origin and its destination.
+    markers = page.locator("#track-map circle.site-marker")
+    for name in (f"Port {site.site_id}", "origin: ", "destination: "):
+        expect(markers.filter(has_text=name).first).to_be_attached()
     expect(page.locator("#track-map path.track")).to_have_count(1)
     expect(page.locator("#track-map path.corridor")).to_have_count(1)
     image = page.locator(f"#scans img[alt*='{scan['name']}']")

@@ -42,7 +42,10 @@ def _stamp(at: datetime) -> timestamp_pb2.Timestamp:
     return ts
 
 
-class _Gates:
+class Gates:
+    """The demo gate layout and the calls a gate controller makes (also used by
+    benchmarks/load.py)."""
+
     def __init__(self, stub: camera_pb2_grpc.CameraServiceStub, suite: Suite) -> None:
         self.stub = stub
         self.supervisor = _auth(suite.token("demo-supervisor", "supervisor"))
@@ -184,7 +187,7 @@ def _hold(passage: camera_pb2.Passage) -> str:
 def load(suite: Suite) -> list[str]:
     """Creates the camera demo data; returns lines for a newcomer."""
     with grpc.insecure_channel(suite.services["camera"].address) as channel:
-        gates = _Gates(camera_pb2_grpc.CameraServiceStub(channel), suite)
+        gates = Gates(camera_pb2_grpc.CameraServiceStub(channel), suite)
         names = gates.layout()
         gates.stub.CreateWatchlistEntry(
             camera_pb2.CreateWatchlistEntryRequest(

@@ -5,23 +5,17 @@ analyst. Runs once on a fresh stack."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-
 import grpc
-import numpy as np
-from customs.common.v1 import container_pb2
 from customs.scanner.v1 import scanner_pb2 as pb
 from customs.scanner.v1 import scanner_pb2_grpc
 
 from devstack.suite import Suite
 from services.platform import iso6346
-from services.scanner.domain.phantoms import Phantom, PhantomKind, make_phantom
+from services.scanner import sample
+from services.scanner.domain.phantoms import PhantomKind, make_phantom
 
 Metadata = tuple[tuple[str, str], ...]
 ROWS, COLUMNS = 512, 1600
-ENERGIES = (4000, 6000)
-CHUNK = 1024 * 1024
 _TEXTILES = pb.GoodsLine(
     hs_code="610910", description="cotton t-shirts", category=pb.GOODS_CATEGORY_TEXTILES
 )
@@ -45,47 +39,6 @@ def _auth(token: str) -> Metadata:
     return (("authorization", f"Bearer {token}"),)
 
 
-def _calibration(ph: Phantom) -> list[pb.CalibrationLines]:
-    s = ph.scan
-    return [
-        pb.CalibrationLines(
-            energy_kev=energy,
-            dark=[int(v) for v in np.rint(dark)],
-            air=[int(v) for v in np.rint(air)],
-        )
-        for energy, dark, air in (
-            (ENERGIES[0], s.dark_low, s.air_low),
-            (ENERGIES[1], s.dark_high, s.air_high),
-        )
-    ]
-
-
-def _requests(
-    ph: Phantom, scanner: str, number: str, goods: tuple[pb.GoodsLine, ...]
-) -> Iterator[pb.UploadScanRequest]:
-    data = ph.scan.low.astype("<u2").tobytes() + ph.scan.high.astype("<u2").tobytes()
-    yield pb.UploadScanRequest(
-        metadata=pb.UploadScanMetadata(
-            scanner=scanner,
-            idempotency_key=f"demo-{number}",
-            container_numbers=[container_pb2.ContainerNumber(value=number)],
-            declaration=pb.Declaration(
-                reference=f"1045{number[4:10]}",
-                goods=list(goods),
-                gross_weight_kg=float(round(ph.cargo_mass_kg)) if goods else 0.0,
-                declared_empty=not goods,
-            ),
-            rows=ROWS,
-            columns=COLUMNS,
-            calibration=_calibration(ph),
-            sha256=hashlib.sha256(data).hexdigest(),
-            line_pitch_mm=ph.geometry.pixel_pitch_col_mm,
-        )
-    )
-    for start in range(0, len(data), CHUNK):
-        yield pb.UploadScanRequest(chunk=data[start : start + CHUNK])
-
-
 def load(suite: Suite) -> list[str]:
     channel = grpc.insecure_channel(suite.services["scanner"].address)
     stub = scanner_pb2_grpc.ScannerServiceStub(channel)
@@ -94,18 +47,7 @@ def load(suite: Suite) -> list[str]:
     analyst = _auth(suite.token("demo-analyst", "analyst"))
     phantoms = [make_phantom(kind, rows=ROWS, cols=COLUMNS, seed=7) for kind, _, _ in SCANS]
     scanner = stub.CreateScanner(
-        pb.CreateScannerRequest(
-            scanner_id="CL-01",
-            scanner=pb.Scanner(
-                display_name="Cát Lái gate 2 drive-through",
-                site="sites/cat-lai",
-                kind=pb.SCANNER_KIND_CONTAINER,
-                energies_kev=list(ENERGIES),
-                pixel_pitch_mm=phantoms[0].geometry.pixel_pitch_row_mm,
-                detector_rows=ROWS,
-            ),
-            calibration=_calibration(phantoms[0]),
-        ),
+        sample.create_scanner("CL-01", phantoms[0], "Cát Lái gate 2 drive-through"),
         metadata=supervisor,
         timeout=10,
     ).scanner
@@ -113,8 +55,11 @@ def load(suite: Suite) -> list[str]:
     held = ""
     for ph, (kind, serial, goods) in zip(phantoms, SCANS, strict=True):
         number = iso6346.make("CSQ", "U", serial).text
+        data = sample.payload(ph)
+        declared = sample.declaration(f"1045{number[4:10]}", goods, float(round(ph.cargo_mass_kg)))
+        meta = sample.upload_metadata(ph, scanner.name, f"demo-{number}", [number], declared, data)
         scan = stub.UploadScan(
-            _requests(ph, scanner.name, number, goods), metadata=device, timeout=120
+            sample.upload_requests(meta, data), metadata=device, timeout=120
         ).scan
         rules = [
             pb.FindingRule.Name(f.rule).removeprefix("FINDING_RULE_")

@@ -1,7 +1,8 @@
 """Scan ingestion: the checked upload is stored (raw object, then the RECEIVED record), analysed
 off the event loop, and completed (derived objects, then ANALYSED with its alert, in one
 transaction). Nothing is stored before the whole upload is verified; an object whose record
-cannot be written is removed."""
+cannot be written is removed, and one whose process died before its record is removed later
+(:mod:`services.scanner.orphans`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from services.scanner.domain import Declaration, GoodsCategory, GoodsLine, Scann
 from services.scanner.domain.workflow import ScanState, transition
 from services.scanner.engine import Engine, Job, Outcome
 from services.scanner.intake import UploadBuffer, UploadPlan
+from services.scanner.orphans import PendingObjects
 from services.scanner.products import PRODUCTS
 from services.scanner.settings import ScannerSettings
 
@@ -62,7 +64,9 @@ class ScanStore:
         outbox: Outbox,
         engine: Engine,
         settings: ScannerSettings,
+        pending: PendingObjects,
     ) -> None:
+        self._pending = pending
         self._mongo = mongo
         self._db = db
         self.scans = db[SCANS]
@@ -158,12 +162,15 @@ class ScanStore:
             "update_time": now,
         }
         try:
+            await self._pending.announce(raw_key, name)
             await self._objects.put(raw_key, bytes(data), "application/octet-stream")
             try:
                 await self.scans.insert_one(doc)
             except BaseException:
                 await self._objects.remove(raw_key)  # leave no orphan object
+                await self._pending.settled(raw_key)
                 raise
+            await self._pending.settled(raw_key)
         except DuplicateKeyError:
             await asyncio.gather(running, return_exceptions=True)
             existing = await self._same(plan)  # a concurrent retry stored it first

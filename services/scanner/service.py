@@ -13,8 +13,10 @@ from customs.scanner.v1 import scanner_pb2_grpc
 from services.platform.resources import ResourceCollection
 from services.platform.server import Resources, ServiceSpec
 from services.scanner.engine import Engine
+from services.scanner.orphans import INDEXES as ORPHAN_INDEXES
+from services.scanner.orphans import PendingObjects
 from services.scanner.reviews import Reviews
-from services.scanner.scan_store import INDEXES, SCANNERS, ScanStore
+from services.scanner.scan_store import INDEXES, SCANNERS, SCANS, ScanStore
 from services.scanner.servicer import POLICY, SERVICE, ScannerServicer
 from services.scanner.settings import ScannerSettings
 
@@ -24,27 +26,38 @@ class ScannerService:
         settings = ScannerSettings.from_env(os.environ)
         scanners = ResourceCollection(res.mongo, res.db, SCANNERS, res.outbox, "scanner")
         self._engine = Engine()
-        self._store = ScanStore(res.mongo, res.db, res.objects, res.outbox, self._engine, settings)
+        self._pending = PendingObjects(
+            res.db,
+            res.objects,
+            SCANS,
+            settings.orphan_grace_seconds,
+            settings.orphan_sweep_seconds,
+        )
+        self._store = ScanStore(
+            res.mongo, res.db, res.objects, res.outbox, self._engine, settings, self._pending
+        )
         reviews = Reviews(res.mongo, res.db, res.outbox, self._store)
         self._servicer = ScannerServicer(
             scanners, res.objects, res.outbox, self._store, reviews, settings
         )
-        self._resume: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def register(self, server: grpc.aio.Server) -> None:
         scanner_pb2_grpc.add_ScannerServiceServicer_to_server(self._servicer, server)
 
     async def start(self) -> None:
         """Compiles (or loads from NUMBA_CACHE_DIR) the kernels before SERVING, then resumes
-        the analysis of scans left RECEIVED in the background."""
+        the analysis of scans left RECEIVED and the sweep of orphan objects in the background."""
         await self._engine.warm_up()
-        self._resume = asyncio.create_task(self._store.resume_pending())
+        self._tasks.append(asyncio.create_task(self._store.resume_pending()))
+        self._tasks.append(asyncio.create_task(self._pending.run()))
 
     async def stop(self) -> None:
-        if self._resume is not None:
-            self._resume.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._resume
+                await task
         await self._store.drain()
         self._engine.close()
 
@@ -53,6 +66,6 @@ SPEC = ServiceSpec(
     name="scanner",
     grpc_services=[SERVICE],
     policies=[POLICY],
-    indexes=INDEXES,
+    indexes={**INDEXES, **ORPHAN_INDEXES},
     build=ScannerService,
 )

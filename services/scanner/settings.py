@@ -28,6 +28,11 @@ class ScannerSettings:
     alert_risk: float
     #: SCANNER_URL_TTL_SECONDS: validity of the presigned rendering URLs.
     url_ttl_seconds: float
+    #: SCANNER_ORPHAN_GRACE_SECONDS: age after which a raw object still without its scan
+    #: record (its upload's process died in between) is removed.
+    orphan_grace_seconds: float
+    #: SCANNER_ORPHAN_SWEEP_SECONDS: how often such objects are looked for.
+    orphan_sweep_seconds: float
 
     @staticmethod
     def from_env(env: Mapping[str, str]) -> ScannerSettings:
@@ -36,4 +41,6 @@ class ScannerSettings:
             max_concurrent_uploads=read(env, "SCANNER_MAX_CONCURRENT_UPLOADS", positive_int, 4),
             alert_risk=read(env, "SCANNER_ALERT_RISK", _fraction, 0.5),
             url_ttl_seconds=read(env, "SCANNER_URL_TTL_SECONDS", positive_float, 600.0),
+            orphan_grace_seconds=read(env, "SCANNER_ORPHAN_GRACE_SECONDS", positive_float, 600.0),
+            orphan_sweep_seconds=read(env, "SCANNER_ORPHAN_SWEEP_SECONDS", positive_float, 60.0),
         )

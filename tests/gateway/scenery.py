@@ -49,15 +49,18 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def eventually(probe: Callable[[], T | None], what: str, within: float = 30.0) -> T:
-    """Polls ``probe`` until it returns something (background work: alert capture)."""
+def eventually(
+    probe: Callable[[], T | None], what: str | Callable[[], str], within: float = 30.0
+) -> T:
+    """Polls ``probe`` until it returns something (background work: alert capture); ``what``
+    says what never happened (a callable: computed when it is said)."""
     deadline = time.monotonic() + within
     while True:
         found = probe()
         if found is not None:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
+            raise AssertionError(f"never happened: {what if isinstance(what, str) else what()}")
         time.sleep(0.3)
 
 

@@ -5,9 +5,13 @@
    interleaved in rounds so that drift of the machine hits both alike: p50 and p99 of each, and
    the p50 ratio (bar, DESIGN.md §7: at most 1.5).
 2. ``GET /v1/containers/{number}`` (four services asked concurrently) under 1, 4 and 16
-   concurrent clients, each with its own keep-alive connection: p50, p99 and throughput.
+   concurrent clients, each with its own keep-alive connection: p50, p99 and throughput. The
+   container has what a dossier holds in service (seeded first, through the gateway): three
+   analysed scans, four gate passages with watchlist hits, a sealed Cát Lái → Mộc Bài transit
+   with its whole track, and a room whose log mentions it among many other entries, with the
+   alarms captured from its alerts.
 
-    .venv/bin/python benchmarks/gateway.py [--requests 2000] [--dossiers 200]
+    .venv/bin/python benchmarks/gateway.py [--requests 2000] [--dossiers 100]
 
 It starts SecantusDB and SeaweedFS (or uses MONGODB_URI / S3_ENDPOINT), the four services and the
 gateway in a temporary folder, with the gateway's rate limit raised out of the way.
@@ -26,6 +30,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "gen" / "python"))
@@ -37,6 +42,17 @@ from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from devstack.stores import start_stores
 from devstack.suite import DOMAIN_SERVICES, Suite
 from services.platform import iso6346
+from tests.gateway.scenery import (
+    bearer,
+    eventually,
+    make_room,
+    make_site,
+    plate_number,
+    scan_container,
+    seal_transit,
+)
+
+SCANS, PASSAGES, ENTRIES, MENTIONS_EVERY, OTHER_WATCHED = 3, 4, 300, 10, 50
 
 
 def cpu_model() -> str:
@@ -138,16 +154,71 @@ def rest_vs_grpc(suite: Suite, gateway: str, requests: int) -> None:
     print("  (the gRPC client is C-core; httpx adds its own pure-Python client cost to REST)")
 
 
+def seed(suite: Suite, gateway: str) -> str:
+    """A container with a dossier's worth of data, and other data around it that the dossier
+    must leave out; returns its number once the duty log has captured its alerts."""
+    number = iso6346.make("BEN", "U", f"{uuid.uuid4().int % 1_000_000:06d}").text
+    supervisor = bearer(suite.token("bench-seeder", "supervisor", "officer"))
+    with httpx.Client(base_url=gateway, timeout=120) as http:
+        site = make_site(suite)
+        room = make_room(http, suite, [site.name])
+        for i in range(OTHER_WATCHED + 1):
+            value = number if i == 0 else iso6346.make("OTH", "U", f"{i:06d}").text
+            http.post(
+                "/v1/watchlistEntries",
+                params={"watchlist_entry_id": f"bench-{uuid.uuid4().hex[:8]}"},
+                json={
+                    "kind": "WATCH_KIND_CONTAINER",
+                    "value": value,
+                    "reason": "risk profile: undervalued textiles",
+                    "action": "WATCH_ACTION_ALERT",
+                },
+                headers=supervisor,
+            ).raise_for_status()
+        for _ in range(SCANS):
+            scan_container(http, suite, number, site.name)
+        plate = plate_number()
+        for i in range(PASSAGES):
+            passage = site.read(site.entry if i % 2 == 0 else site.exit, plate, [number])
+            http.post(f"/v1/{passage.name}:close", headers=supervisor).raise_for_status()
+        seal_transit(http, suite, number)
+        for i in range(ENTRIES):
+            mentioned = i % MENTIONS_EVERY == 0
+            entry: dict[str, Any] = {
+                "kind": "ENTRY_KIND_OBSERVATION",
+                "text": f"round {i}: lanes checked" + (f", {number} seen" if mentioned else ""),
+            }
+            if mentioned:
+                entry["references"] = {"container_numbers": [number]}
+            http.post(
+                f"/v1/rooms/{room}/entries", json=entry, headers=supervisor
+            ).raise_for_status()
+
+        def captured() -> bool | None:
+            dossier = http.get(f"/v1/containers/{number}", headers=supervisor).json()
+            return True if (dossier["dutylog"] or {}).get("open_alarms") else None
+
+        eventually(captured, f"an alarm about {number} in the duty log", within=120)
+    return number
+
+
 def dossiers(suite: Suite, gateway: str, per_client: int) -> None:
     token = suite.token("bench-supervisor", "supervisor", "officer", "analyst")
     headers = {"Authorization": f"Bearer {token}"}
-    number = iso6346.make("BEN", "U", f"{uuid.uuid4().int % 1_000_000:06d}").text
+    number = seed(suite, gateway)
     with httpx.Client(base_url=gateway, timeout=30) as http:
         first = http.get(f"/v1/containers/{number}", headers=headers)
         first.raise_for_status()
-        missing = [
-            f"{m['service']} ({m['status']}: {m['detail']})" for m in first.json()["missing"]
-        ]
+        dossier = first.json()
+        missing = [f"{m['service']} ({m['status']}: {m['detail']})" for m in dossier["missing"]]
+    scans, passages = dossier["scanner"]["scans"], dossier["camera"]["passages"]
+    track, log = dossier["seal"]["track"], dossier["dutylog"]
+    print(
+        f"Seeded dossier of {number}: {len(scans)} scans, {len(passages)} passages, seal track "
+        f"of {len(track['points'])} of {track.get('total_points', 0)} points, "
+        f"{len(log['entries'])} log entries, {len(log['open_alarms'])} open alarms, "
+        f"risk {dossier['risk']['level']} ({len(first.content) / 1024:.0f} KiB)"
+    )
     print("Container dossier GET /v1/containers/{number} under concurrent clients:")
     print(f"  parts missing in every dossier: {', '.join(missing) or 'none'}")
     for clients in (1, 4, 16):

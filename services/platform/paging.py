@@ -1,11 +1,17 @@
-"""AIP-158 paging: page sizes and opaque page tokens for name-ordered listings."""
+"""AIP-158 paging: page sizes and opaque page tokens for name-ordered listings.
+
+A token is a serialized ``customs.common.v1.PageCursor``, base64url without padding: where the
+listing resumes and a fingerprint of the filters it was issued for."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-import json
 from dataclasses import dataclass
+
+from customs.common.v1 import paging_pb2
+from google.protobuf.message import DecodeError
 
 from services.platform.errors import InvalidArgument
 
@@ -35,18 +41,17 @@ def page_request(page_size: int, page_token: str, query: str = "") -> Page:
         return Page(size, None)
     try:
         padded = page_token + "=" * (-len(page_token) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        after, fingerprint = decoded["a"], decoded["q"]
-        if not isinstance(after, str) or not isinstance(fingerprint, str):
-            raise ValueError("malformed")
-    except (ValueError, KeyError, TypeError) as exc:
+        cursor = paging_pb2.PageCursor.FromString(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (binascii.Error, ValueError, DecodeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this service issued") from exc
-    if fingerprint != _fingerprint(query):
+    if not cursor.filter_fingerprint:
+        raise InvalidArgument.one("page_token", "is not a token this service issued")
+    if cursor.filter_fingerprint != _fingerprint(query):
         raise InvalidArgument.one("page_token", "was issued for a listing with other filters")
-    return Page(size, after)
+    return Page(size, cursor.after)
 
 
 def next_token(last_name: str, query: str = "") -> str:
     """The token that resumes a listing after ``last_name``."""
-    raw = json.dumps({"a": last_name, "q": _fingerprint(query)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    cursor = paging_pb2.PageCursor(after=last_name, filter_fingerprint=_fingerprint(query))
+    return base64.urlsafe_b64encode(cursor.SerializeToString()).decode().rstrip("=")

@@ -17,7 +17,7 @@ import pytest
 from devstack.stores import Stores
 from devstack.suite import DOMAIN_SERVICES, RunningService, Suite
 
-ROLES = ("officer", "analyst", "supervisor", "auditor", "service")
+ROLES = ("officer", "analyst", "supervisor", "auditor", "device", "service")
 #: Not generated: the alert stream stays open by design, and the scan upload is a raw byte
 #: stream in a media type of its own (tests/gateway/test_scanner_routes.py sends it bad input).
 EXCLUDED = "^(/v1/alerts:stream|/v1/scanners/[^/]+/scans:upload)$"

@@ -220,7 +220,7 @@ def test_a_stopped_service_is_a_missing_part_not_a_failed_dossier(own_suite: Sui
     missing = {m["service"]: m for m in body["missing"]}
     assert set(missing) == {"seal", "camera"}
     assert missing["seal"]["status"] == "UNAVAILABLE" and missing["seal"]["detail"]
-    assert missing["camera"]["status"] == "DEADLINE_EXCEEDED"
+    assert missing["camera"]["status"] == "DEADLINE_EXCEEDED", missing["camera"]
     assert body["scanner"] is not None and body["dutylog"] is not None
     assert body["risk"]["incomplete"] is True and set(body["risk"]["missing"]) == {"seal", "camera"}
     assert body["risk"]["level"] == "UNKNOWN"  # nothing known about it, and parts are missing

@@ -9,6 +9,7 @@ calls for SHUTDOWN_GRACE_SECONDS → stop the service's tasks → flush telemetr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -164,51 +165,67 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
     if port == 0:
         raise ConfigError("GRPC_LISTEN", f"cannot listen on {config.listen}")
     probes = _health_only_server(health, config.tls.health_listen)
-    # Health answers (NOT_SERVING) while storage and warm-up are still under way.
-    await server.start()
-    if probes is not None:
-        await probes.start()
-    address = f"{config.listen.rpartition(':')[0]}:{port}"
-    log.info(
-        "listening",
-        extra={
-            "address": address,
-            "tls": "off"
-            if config.tls.cert_file is None
-            else ("mutual" if config.tls.require_client_cert else "server"),
-        },
-    )
-
-    await mongo.wait_until_up(client, 60.0)
-    await mongo.ensure_indexes(db, {**OUTBOX_INDEXES, **spec.indexes})
-    await objects.ensure_bucket(60.0)
-    await service.start()
-    for name in ("", *names):
-        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    watcher = asyncio.create_task(_watch_dependencies(res, names))
-    log.info("serving", extra={"address": address})
-    if ready is not None:
-        await ready(address)
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    watcher: asyncio.Task[None] | None = None
+    try:
+        # Health answers (NOT_SERVING) while storage and warm-up are still under way.
+        await server.start()
+        if probes is not None:
+            await probes.start()
+        address = f"{config.listen.rpartition(':')[0]}:{port}"
+        log.info(
+            "listening",
+            extra={
+                "address": address,
+                "tls": "off"
+                if config.tls.cert_file is None
+                else ("mutual" if config.tls.require_client_cert else "server"),
+            },
+        )
 
-    log.info("shutting down", extra={"grace_seconds": config.shutdown_grace_seconds})
-    watcher.cancel()
-    await health.enter_graceful_shutdown()
-    res.outbox.close()
-    await server.stop(config.shutdown_grace_seconds)
-    if probes is not None:
-        await probes.stop(0)
-    await service.stop()
-    for task in res.background:
-        task.cancel()
-    tel.shutdown()
-    await client.close()
-    objects.close()
+        async def start() -> None:
+            await mongo.wait_until_up(client, 60.0)
+            await mongo.ensure_indexes(db, {**OUTBOX_INDEXES, **spec.indexes})
+            await objects.ensure_bucket(60.0)
+            await service.start()
+            for name in ("", *names):
+                await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            log.info("serving", extra={"address": address})
+            if ready is not None:
+                await ready(address)
+
+        # A SIGTERM during start-up stops it too: nothing is served yet, nothing to drain.
+        starting = asyncio.create_task(start())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a failed start-up raises here
+            watcher = asyncio.create_task(_watch_dependencies(res, names))
+            await stopping
+        else:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+
+        log.info("shutting down", extra={"grace_seconds": config.shutdown_grace_seconds})
+        if watcher is not None:
+            watcher.cancel()
+        await health.enter_graceful_shutdown()
+        res.outbox.close()
+        await server.stop(config.shutdown_grace_seconds)
+        if probes is not None:
+            await probes.stop(0)
+        await service.stop()
+    finally:
+        # also after a failed start-up: nothing is left open, what was traced is flushed
+        for task in res.background:
+            task.cancel()
+        tel.shutdown()
+        await client.close()
+        objects.close()
     log.info("stopped")
 
 

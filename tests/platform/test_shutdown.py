@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -11,11 +12,15 @@ from typing import Any
 
 import grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
+from grpc_health.v1 import health_pb2
 from pymongo import MongoClient
 
+from devstack.processes import Process, free_port, wait_until
 from devstack.stores import Stores, start_mongo
-from devstack.suite import Suite
+from devstack.suite import REPO, Suite, health_status
 from tests.support.stack import auth
+
+NOT_SERVING = int(health_pb2.HealthCheckResponse.NOT_SERVING)
 
 
 def test_call_in_flight_completes_after_sigterm(tmp_path: Path, stores: Stores) -> None:
@@ -55,3 +60,33 @@ def test_call_in_flight_completes_after_sigterm(tmp_path: Path, stores: Stores) 
     finally:
         suite.stop()
         db_process.stop()
+
+
+def test_sigterm_during_start_up_stops_cleanly(tmp_path: Path, stores: Stores) -> None:
+    """Storage that never answers keeps a service starting (NOT_SERVING); SIGTERM then ends it
+    at once with status 0 instead of waiting out its start-up."""
+    nowhere = Stores(
+        f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+        stores.s3_endpoint,
+        stores.s3_access_key,
+        stores.s3_secret_key,
+        stores.s3_secure,
+    )
+    suite = Suite(tmp_path, nowhere, namespace=f"su{uuid.uuid4().hex[:6]}")
+    address = f"127.0.0.1:{free_port()}"
+    process = Process(
+        "seal",
+        [sys.executable, "-m", "services.seal"],
+        tmp_path / "seal.log",
+        env=suite.service_env("seal", address),
+        cwd=REPO,
+    )
+    try:
+        wait_until(
+            lambda: health_status(address) == NOT_SERVING, 60, "seal answering, not ready", process
+        )
+        process.signal(signal.SIGTERM)
+        assert process.wait(45) == 0, process.tail()  # start-up alone would wait 60 s
+        assert '"stopped"' in process.log_path.read_text()
+    finally:
+        process.stop()

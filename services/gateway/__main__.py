@@ -29,7 +29,8 @@ def main() -> None:
         log_config=None,
         ssl_certfile=config.https_cert_file,
         ssl_keyfile=config.https_key_file,
-        timeout_graceful_shutdown=10,
+        # SIGTERM: stop accepting, let requests in flight finish (open alert streams are ended)
+        timeout_graceful_shutdown=round(config.shutdown_grace_seconds),
     )
 
 

@@ -32,6 +32,7 @@ class GatewayConfig:
     burst: int
     dossier_timeout_seconds: float
     otlp_endpoint: str | None
+    shutdown_grace_seconds: float
     tls: TlsConfig
     https_cert_file: Path | None
     https_key_file: Path | None
@@ -67,6 +68,7 @@ class GatewayConfig:
                 env, "GATEWAY_DOSSIER_TIMEOUT_SECONDS", positive_float, 2.0
             ),
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
+            shutdown_grace_seconds=read(env, "SHUTDOWN_GRACE_SECONDS", positive_float, 10.0),
             tls=TlsConfig.from_env(env),
             https_cert_file=https["GATEWAY_TLS_CERT_FILE"],
             https_key_file=https["GATEWAY_TLS_KEY_FILE"],

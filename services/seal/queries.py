@@ -116,6 +116,8 @@ async def container_status(
         reasons=reasons,
         attachment=att["name"],
         open_alerts=await open_alerts(db, att),
+        origin=att["origin"],
+        destination=att["destination"],
     )
 
 

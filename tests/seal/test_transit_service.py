@@ -322,11 +322,14 @@ def test_container_without_seal_and_in_transit_listing(
 ) -> None:
     none = t.status(stub, suite, t.container_number())
     assert not none.sealed and not none.seal and not none.intact and not none.arrived
+    assert not none.origin and not none.destination
     started = [t.start(stub, suite, places) for _ in range(3)]
     t.send(stub, suite, started[0].seal, t.uploads(t.rows(started[0])[:20]))
     intact = t.status(stub, suite, started[0].container)
     assert intact.sealed and intact.intact and not intact.arrived
     assert intact.state == seal_pb2.SEAL_STATE_IN_TRANSIT
+    # where the transit goes from and to, for a gate to tell its origin from its destination
+    assert (intact.origin, intact.destination) == (places.origin, places.destination)
     officer = auth(suite.token("officer-1", "officer"))
     names: list[str] = []
     token = ""

@@ -347,6 +347,8 @@ class GetContainerSealStatusResponse(_message.Message):
     REASONS_FIELD_NUMBER: _builtins.int
     ATTACHMENT_FIELD_NUMBER: _builtins.int
     OPEN_ALERTS_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
     sealed: _builtins.bool
     """True when a seal is attached to the container for a transit not yet closed."""
     seal: _builtins.str
@@ -359,6 +361,17 @@ class GetContainerSealStatusResponse(_message.Message):
     """True when the transit reached its destination (state ARRIVED)."""
     attachment: _builtins.str
     """The open attachment ("attachments/{id}"); empty when `sealed` is false."""
+    origin: _builtins.str
+    """The attachment's origin site ("sites/{site_id}", this service's site); empty when `sealed`
+    is false. A gate compares it with its own site's name to tell a container leaving the origin
+    of its transit (armed: IN_TRANSIT) from one reaching its destination (ARRIVED) or one off its
+    transit: the camera service names its sites `sites/{site_id}` with the same site codes of
+    the agency (the demo's `sites/cat-lai` and `sites/moc-bai` in both services).
+    """
+    destination: _builtins.str
+    """The attachment's destination site ("sites/{site_id}", this service's site); empty when
+    `sealed` is false.
+    """
     @_builtins.property
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Why the seal is not intact or not arrived, for a person; empty when intact and arrived."""
@@ -378,10 +391,12 @@ class GetContainerSealStatusResponse(_message.Message):
         reasons: _abc.Iterable[_builtins.str] | None = ...,
         attachment: _builtins.str = ...,
         open_alerts: _abc.Iterable[_alert_pb2.Alert] | None = ...,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrived", b"arrived", "attachment", b"attachment", "intact", b"intact", "open_alerts", b"open_alerts", "reasons", b"reasons", "seal", b"seal", "sealed", b"sealed", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrived", b"arrived", "attachment", b"attachment", "destination", b"destination", "intact", b"intact", "open_alerts", b"open_alerts", "origin", b"origin", "reasons", b"reasons", "seal", b"seal", "sealed", b"sealed", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

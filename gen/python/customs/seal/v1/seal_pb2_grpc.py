@@ -182,8 +182,8 @@ class SealServiceServicer:
     def GetContainerSealStatus(self, request, context):
         """The seal situation of a container: whether a seal is attached for a transit, its state,
         whether it is intact (lock closed, never opened, cut or tampered during the transit) and
-        whether the transit arrived. Gates ask this before opening an exit barrier.
-        Roles: officer, supervisor, service.
+        whether the transit arrived, and the transit's origin and destination sites. Gates ask this
+        before opening an exit barrier. Roles: officer, supervisor, service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -52,8 +52,8 @@ class SealServiceStub:
     GetContainerSealStatus: _grpc.UnaryUnaryMultiCallable[_seal_pb2.GetContainerSealStatusRequest, _seal_pb2.GetContainerSealStatusResponse]
     """The seal situation of a container: whether a seal is attached for a transit, its state,
     whether it is intact (lock closed, never opened, cut or tampered during the transit) and
-    whether the transit arrived. Gates ask this before opening an exit barrier.
-    Roles: officer, supervisor, service.
+    whether the transit arrived, and the transit's origin and destination sites. Gates ask this
+    before opening an exit barrier. Roles: officer, supervisor, service.
     """
     CreateSite: _grpc.UnaryUnaryMultiCallable[_seal_pb2.CreateSiteRequest, _seal_pb2.CreateSiteResponse]
     """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service."""
@@ -149,8 +149,8 @@ class SealServiceAsyncStub(SealServiceStub):
     GetContainerSealStatus: _aio.UnaryUnaryMultiCallable[_seal_pb2.GetContainerSealStatusRequest, _seal_pb2.GetContainerSealStatusResponse]  # type: ignore[assignment]
     """The seal situation of a container: whether a seal is attached for a transit, its state,
     whether it is intact (lock closed, never opened, cut or tampered during the transit) and
-    whether the transit arrived. Gates ask this before opening an exit barrier.
-    Roles: officer, supervisor, service.
+    whether the transit arrived, and the transit's origin and destination sites. Gates ask this
+    before opening an exit barrier. Roles: officer, supervisor, service.
     """
     CreateSite: _aio.UnaryUnaryMultiCallable[_seal_pb2.CreateSiteRequest, _seal_pb2.CreateSiteResponse]  # type: ignore[assignment]
     """Creates a site (port, depot, border gate) with its geofence. Roles: supervisor, service."""
@@ -273,8 +273,8 @@ class SealServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_seal_pb2.GetContainerSealStatusResponse, _abc.Awaitable[_seal_pb2.GetContainerSealStatusResponse]]:
         """The seal situation of a container: whether a seal is attached for a transit, its state,
         whether it is intact (lock closed, never opened, cut or tampered during the transit) and
-        whether the transit arrived. Gates ask this before opening an exit barrier.
-        Roles: officer, supervisor, service.
+        whether the transit arrived, and the transit's origin and destination sites. Gates ask this
+        before opening an exit barrier. Roles: officer, supervisor, service.
         """
 
     @_abc_1.abstractmethod

@@ -22,7 +22,13 @@ from customs.common.v1 import container_pb2
 from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 
-from services.camera.domain.clearance import ScanAnswer, ScanStatus, SealAnswer, SealStatus
+from services.camera.domain.clearance import (
+    ScanAnswer,
+    ScanStatus,
+    SealAnswer,
+    SealStage,
+    SealStatus,
+)
 from services.platform import clients
 
 log = logging.getLogger("customs.camera.dependencies")
@@ -39,16 +45,24 @@ def _failure(service: str, error: BaseException) -> str:
     return f"{service}: {type(error).__name__}: {error}"
 
 
+_STAGES = {
+    seal_pb2.SEAL_STATE_ATTACHED: SealStage.ATTACHED,
+    seal_pb2.SEAL_STATE_IN_TRANSIT: SealStage.IN_TRANSIT,
+    seal_pb2.SEAL_STATE_ARRIVED: SealStage.ARRIVED,
+}
+
+
 def seal_answer(number: str, reply: seal_pb2.GetContainerSealStatusResponse) -> SealAnswer:
-    """The domain answer of a GetContainerSealStatus reply."""
+    """The domain answer of a GetContainerSealStatus reply: the seal and its state as detail,
+    and the seal service's reasons when the seal is not intact (those of an intact seal only
+    say it has not arrived, which the exit's site decides about)."""
     if not reply.sealed:
         return SealAnswer(number, SealStatus.NO_SEAL)
-    detail = "; ".join([reply.seal, *reply.reasons]).strip("; ")
-    if not reply.intact:
-        return SealAnswer(number, SealStatus.NOT_INTACT, detail)
-    if not reply.arrived:
-        return SealAnswer(number, SealStatus.INTACT_NOT_ARRIVED, detail)
-    return SealAnswer(number, SealStatus.INTACT_ARRIVED, reply.seal)
+    state = seal_pb2.SealState.Name(reply.state).removeprefix("SEAL_STATE_")
+    said = [] if reply.intact else list(reply.reasons)
+    detail = "; ".join([f"{reply.seal}, state {state}", *said])
+    stage = _STAGES.get(reply.state, SealStage.OTHER)
+    return SealAnswer.sealed(number, reply.origin, reply.destination, stage, reply.intact, detail)
 
 
 def scan_answer(number: str, reply: scanner_pb2.CheckContainerHoldResponse) -> ScanAnswer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.camera.domain.clearance import ScanAnswer, ScanStatus, SealAnswer, SealStage
 from services.camera.domain.passages import Direction, Lane, Passage, assemble
 from services.camera.domain.reads import (
     ContainerRead,
@@ -51,9 +52,24 @@ def scale(
     return ScaleReading(lane.lane_id, "scale-1", at(seconds), gross_kg, stable)
 
 
-def exit_passage(plate: str | None = "51C-123.45", containers: tuple[str, ...] = ()) -> Passage:
-    (passage,) = list(assemble([camera(0, plate, containers)], LANES))
+def exit_passage(
+    plate: str | None = "51C-123.45", containers: tuple[str, ...] = (), lane: Lane = EXIT_LANE
+) -> Passage:
+    (passage,) = list(assemble([camera(0, plate, containers, lane=lane)], (lane,)))
     return passage
+
+
+def clear_scans(*numbers: str) -> list[ScanAnswer]:
+    """The scanner service's answers: no open hold on any of ``numbers``."""
+    return [ScanAnswer(n, ScanStatus.NO_OPEN_HOLD) for n in numbers]
+
+
+def sealed(
+    number: str, stage: SealStage, origin: str, destination: str, intact: bool = True
+) -> SealAnswer:
+    """The seal service's answer about a container sealed for a transit."""
+    detail = f"seals/S-{number}, state {stage.value}"
+    return SealAnswer.sealed(number, origin, destination, stage, intact, detail)
 
 
 def read(text: str, confidence: float = 0.97) -> ContainerRead:

@@ -121,10 +121,15 @@ def now() -> datetime:
 
 
 def make_gate(
-    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub, country_hint: str = ""
+    suite: Suite,
+    stub: camera_pb2_grpc.CameraServiceStub,
+    country_hint: str = "",
+    site_id: str | None = None,
 ) -> Gate:
+    """A new site (``site_id``, or a unique one) with gate g1, lanes in-1 and out-1 and an OCR
+    camera over the exit lane."""
     sup = auth(suite.token("sup-1", "supervisor"))
-    site_id = unique("site")
+    site_id = site_id or unique("site")
     stub.CreateSite(
         camera_pb2.CreateSiteRequest(
             site_id=site_id,

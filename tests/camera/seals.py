@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from customs.common.v1 import container_pb2, geo_pb2
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
@@ -31,11 +33,32 @@ def _site(stub: seal_pb2_grpc.SealServiceStub, token: str, where: geo_pb2.GeoPoi
     return f"sites/{site_id}"
 
 
+#: How far a sealed transit goes: attached at its origin, armed there, pinged half way, arrived.
+Stage = Literal["attached", "armed", "on the road", "arrived"]
+STAGES: tuple[Stage, ...] = ("attached", "armed", "on the road", "arrived")
+
+
+@dataclass(frozen=True)
+class Transit:
+    """A seal on a container and the seal service's names of its origin and destination
+    ("sites/{site_id}"), for gates of the camera service made under the same site ids."""
+
+    seal: str
+    origin: str
+    destination: str
+
+
 def sealed_transit(
-    suite: Suite, container_number: str, *, arrive: bool, lock: int = seal_pb2.LOCK_STATE_CLOSED
-) -> str:
-    """Attaches and arms a seal on ``container_number`` from Cát Lái to Mộc Bài; pings once
-    half way with ``lock``, then (if ``arrive``) inside Mộc Bài. Returns the seal name."""
+    suite: Suite,
+    container_number: str,
+    until: Stage,
+    *,
+    lock: int = seal_pb2.LOCK_STATE_CLOSED,
+) -> Transit:
+    """Attaches a seal on ``container_number`` at Cát Lái for a transit to Mộc Bài (sites of
+    their own), then goes on ``until`` a stage: armed at Cát Lái; one ping half way with
+    ``lock``; one inside Mộc Bài."""
+    reached = STAGES[: STAGES.index(until) + 1]
     stub = seal_pb2_grpc.SealServiceStub(channel(suite, "seal"))
     supervisor = suite.token("seal-sup", "supervisor")
     officer = auth(suite.token("seal-officer", "officer"))
@@ -77,9 +100,14 @@ def sealed_transit(
         ),
         metadata=officer,
     )
+    transit = Transit(seal, origin, destination)
+    if "armed" not in reached:
+        return transit
     stub.ArmSeal(seal_pb2.ArmSealRequest(name=seal, position=CAT_LAI), metadata=officer)
+    if "on the road" not in reached:
+        return transit
     pings = [seal_pb2.Ping(seq=1, device_time=stamp(now), position=HALFWAY, lock=lock)]
-    if arrive:
+    if "arrived" in reached:
         pings.append(
             seal_pb2.Ping(
                 seq=2, device_time=stamp(now + timedelta(seconds=30)), position=MOC_BAI, lock=lock
@@ -92,4 +120,4 @@ def sealed_transit(
     )
     for _ in replies:
         pass
-    return seal
+    return transit

@@ -12,24 +12,31 @@ from services.camera.domain.clearance import (
     ScanAnswer,
     ScanStatus,
     SealAnswer,
+    SealStage,
     SealStatus,
 )
 from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.passages import assemble
 from services.camera.domain.watchlists import WatchAction, WatchKind, Watchlist, WatchlistEntry
 from services.camera.domain.weighing import Load, LoadCheck
-from tests.camera.factories import ENTRY_LANE, LANES, T0, camera, exit_passage
+from tests.camera.factories import (
+    ENTRY_LANE,
+    EXIT_LANE,
+    LANES,
+    T0,
+    camera,
+    clear_scans,
+    exit_passage,
+    sealed,
+)
 
 C1, C2 = "CSQU3054383", "MSKU9070323"
 EMPTY = LoadCheck(Load.EMPTY, "gross 15100 kg, tare 15000 kg (last_empty_weighing)")
 
 
-def clear_scans(*numbers: str) -> list[ScanAnswer]:
-    return [ScanAnswer(n, ScanStatus.NO_OPEN_HOLD) for n in numbers]
-
-
 def arrived_seals(*numbers: str) -> list[SealAnswer]:
-    return [SealAnswer(n, SealStatus.INTACT_ARRIVED) for n in numbers]
+    """Sealed transits that arrived intact at the site of the exit lane."""
+    return [sealed(n, SealStage.ARRIVED, "sites/origin", EXIT_LANE.site_id) for n in numbers]
 
 
 def test_all_clear_opens() -> None:
@@ -51,25 +58,32 @@ def test_no_seal_is_fine() -> None:
 def test_answers_match_normalised_numbers() -> None:
     passage = exit_passage(containers=(C1,))
     scans = [ScanAnswer("csqu 305438-3", ScanStatus.NO_OPEN_HOLD)]
-    seals = [SealAnswer("CSQU 305438 3", SealStatus.INTACT_ARRIVED)]
+    seals = arrived_seals("CSQU 305438 3")
     assert decide_exit(passage, scans, seals, T0).action is BarrierAction.OPEN
+
+
+ARRIVED = sealed(C1, SealStage.ARRIVED, "sites/origin", EXIT_LANE.site_id)
+TRAVELLING = sealed(C1, SealStage.IN_TRANSIT, "sites/origin", EXIT_LANE.site_id)
+OPENED = sealed(C1, SealStage.ARRIVED, "sites/origin", EXIT_LANE.site_id, intact=False)
 
 
 @pytest.mark.parametrize(
     ("scan", "seal", "code"),
     [
-        (ScanStatus.OPEN_HOLD, SealStatus.INTACT_ARRIVED, ReasonCode.SCAN_HOLD_OPEN),
-        (ScanStatus.UNAVAILABLE, SealStatus.INTACT_ARRIVED, ReasonCode.SCAN_STATUS_UNKNOWN),
-        (ScanStatus.NO_OPEN_HOLD, SealStatus.NOT_INTACT, ReasonCode.SEAL_NOT_INTACT),
-        (ScanStatus.NO_OPEN_HOLD, SealStatus.INTACT_NOT_ARRIVED, ReasonCode.SEAL_NOT_ARRIVED),
-        (ScanStatus.NO_OPEN_HOLD, SealStatus.UNAVAILABLE, ReasonCode.SEAL_STATUS_UNKNOWN),
+        (ScanStatus.OPEN_HOLD, ARRIVED, ReasonCode.SCAN_HOLD_OPEN),
+        (ScanStatus.UNAVAILABLE, ARRIVED, ReasonCode.SCAN_STATUS_UNKNOWN),
+        (ScanStatus.NO_OPEN_HOLD, OPENED, ReasonCode.SEAL_NOT_INTACT),
+        (ScanStatus.NO_OPEN_HOLD, TRAVELLING, ReasonCode.SEAL_NOT_ARRIVED),
+        (
+            ScanStatus.NO_OPEN_HOLD,
+            SealAnswer(C1, SealStatus.UNAVAILABLE),
+            ReasonCode.SEAL_STATUS_UNKNOWN,
+        ),
     ],
 )
-def test_each_clearance_problem_holds(scan: ScanStatus, seal: SealStatus, code: ReasonCode) -> None:
+def test_each_clearance_problem_holds(scan: ScanStatus, seal: SealAnswer, code: ReasonCode) -> None:
     passage = exit_passage(containers=(C1,))
-    decision = decide_exit(
-        passage, [ScanAnswer(C1, scan, "timeout after 2 s")], [SealAnswer(C1, seal)], T0
-    )
+    decision = decide_exit(passage, [ScanAnswer(C1, scan, "timeout after 2 s")], [seal], T0)
     assert decision.action is BarrierAction.HOLD
     assert decision.reason_codes == (code,)
     assert decision.reasons[0].subject == C1

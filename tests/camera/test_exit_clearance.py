@@ -1,9 +1,11 @@
 """Exit decisions through the real scanner and seal services.
 
 Data in scanner and seal is made through their public RPCs only (a scan uploaded and held, a
-sealed transit attached, armed and pinged). The fail-closed tests run a camera service of their
-own whose seal dependency is down (a closed port) while the scanner is the session's real one;
-the same service is restarted to show that passage assembly survives.
+sealed transit attached, armed and pinged). A sealed transit's gates are camera sites made with
+the seal service's site ids of its origin and destination: both services name them
+``sites/{site_id}``, and the camera matches them by name. The fail-closed tests run a camera
+service of their own whose seal dependency is down (a closed port) while the scanner is the
+session's real one; the same service is restarted to show that passage assembly survives.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from tests.camera.gates import (
     wait_processed,
 )
 from tests.camera.scans import held_scan, release
-from tests.camera.seals import sealed_transit
+from tests.camera.seals import Stage, sealed_transit
 from tests.support.stack import channel
 
 
@@ -142,40 +144,58 @@ def test_cleared_container_opens_the_exit(
     assert closed.decision.action == camera_pb2.BARRIER_ACTION_OPEN
 
 
-def test_sealed_container_that_arrived_intact_opens_the_exit(
+def gate_at(suite: Suite, stub: camera_pb2_grpc.CameraServiceStub, site: str) -> Gate:
+    """A gate of the camera site named like the seal service's ``site`` ("sites/{site_id}")."""
+    return make_gate(suite, stub, site_id=site.removeprefix("sites/"))
+
+
+def leave(gate: Gate, number: str) -> camera_pb2.Passage:
+    """A truck carrying ``number`` through the gate's exit lane, decided."""
+    passage = gate.read(gate.exit, now(), plate_number(), [(number, 0.97)]).passage
+    return gate.close(passage.name)
+
+
+def test_sealed_armed_container_leaves_its_origin_and_is_held_off_its_transit(
     suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
 ) -> None:
-    gate = make_gate(suite, stub)
     number = container_number()
-    sealed_transit(suite, number, arrive=True)
-    passage = gate.read(gate.exit, now(), plate_number(), [(number, 0.97)]).passage
-    closed = gate.close(passage.name)
-    assert reason_codes(closed) == []
-    assert closed.decision.action == camera_pb2.BARRIER_ACTION_OPEN
+    transit = sealed_transit(suite, number, "armed")
+    at_origin = leave(gate_at(suite, stub, transit.origin), number)
+    assert reason_codes(at_origin) == []
+    assert at_origin.decision.action == camera_pb2.BARRIER_ACTION_OPEN
+    elsewhere = make_gate(suite, stub)  # a site on no transit of this container
+    off = leave(elsewhere, number)
+    assert reason_codes(off) == ["SEAL_NOT_ARRIVED"]
+    assert off.decision.action == camera_pb2.BARRIER_ACTION_HOLD
+    text = off.decision.reasons[0].text
+    assert "off its sealed transit" in text and transit.origin in text and elsewhere.site in text
 
 
-def test_sealed_container_not_arrived_holds_the_exit(
-    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
+@pytest.mark.parametrize(
+    ("until", "end", "lock", "codes"),
+    [
+        ("attached", "origin", seal_pb2.LOCK_STATE_CLOSED, ["SEAL_NOT_ARMED"]),
+        ("arrived", "destination", seal_pb2.LOCK_STATE_CLOSED, []),
+        ("on the road", "destination", seal_pb2.LOCK_STATE_CLOSED, ["SEAL_NOT_ARRIVED"]),
+        ("arrived", "destination", seal_pb2.LOCK_STATE_OPENED, ["SEAL_NOT_INTACT"]),
+    ],
+)
+def test_sealed_container_at_an_end_of_its_transit(
+    suite: Suite,
+    stub: camera_pb2_grpc.CameraServiceStub,
+    until: Stage,
+    end: str,
+    lock: int,
+    codes: list[str],
 ) -> None:
-    gate = make_gate(suite, stub)
+    """Not armed at the origin, arrived or not at the destination, opened on the road."""
     number = container_number()
-    sealed_transit(suite, number, arrive=False)
-    passage = gate.read(gate.exit, now(), plate_number(), [(number, 0.97)]).passage
-    closed = gate.close(passage.name)
-    assert reason_codes(closed) == ["SEAL_NOT_ARRIVED"]
-    assert closed.decision.action == camera_pb2.BARRIER_ACTION_HOLD
-
-
-def test_seal_opened_on_the_road_holds_the_exit(
-    suite: Suite, stub: camera_pb2_grpc.CameraServiceStub
-) -> None:
-    gate = make_gate(suite, stub)
-    number = container_number()
-    sealed_transit(suite, number, arrive=True, lock=seal_pb2.LOCK_STATE_OPENED)
-    passage = gate.read(gate.exit, now(), plate_number(), [(number, 0.97)]).passage
-    closed = gate.close(passage.name)
-    assert reason_codes(closed) == ["SEAL_NOT_INTACT"]
-    assert closed.decision.reasons[0].subject == number
+    transit = sealed_transit(suite, number, until, lock=lock)
+    closed = leave(gate_at(suite, stub, getattr(transit, end)), number)
+    assert reason_codes(closed) == codes
+    held = camera_pb2.BARRIER_ACTION_HOLD if codes else camera_pb2.BARRIER_ACTION_OPEN
+    assert closed.decision.action == held
+    assert all(r.subject == number and transit.seal in r.text for r in closed.decision.reasons)
 
 
 def test_open_scan_hold_holds_the_exit_until_the_inspection_releases_it(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from customs.scanner.v1 import scanner_pb2
 from customs.seal.v1 import seal_pb2
 
 from services.camera.dependencies import scan_answer, seal_answer
-from services.camera.domain.clearance import ScanStatus, SealStatus
+from services.camera.domain.clearance import ScanStatus, SealedTransit, SealStage, SealStatus
 from services.camera.settings import CameraSettings
 from services.platform.config import ConfigError
 
@@ -43,15 +44,35 @@ def test_bad_values_name_the_variable(variable: str, value: str) -> None:
 
 
 def test_seal_answers() -> None:
-    status = seal_pb2.GetContainerSealStatusResponse
-    assert seal_answer("C", status(sealed=False)).status is SealStatus.NO_SEAL
-    arrived = status(sealed=True, seal="seals/S1", intact=True, arrived=True)
-    assert seal_answer("C", arrived).status is SealStatus.INTACT_ARRIVED
-    travelling = status(sealed=True, seal="seals/S1", intact=True, reasons=["in transit"])
-    answer = seal_answer("C", travelling)
-    assert answer.status is SealStatus.INTACT_NOT_ARRIVED and "in transit" in answer.detail
-    opened = status(sealed=True, seal="seals/S1", intact=False, arrived=True, reasons=["opened"])
-    assert seal_answer("C", opened).status is SealStatus.NOT_INTACT
+    def status(**fields: Any) -> seal_pb2.GetContainerSealStatusResponse:
+        where = {"origin": "sites/cat-lai", "destination": "sites/moc-bai"}
+        return seal_pb2.GetContainerSealStatusResponse(
+            sealed=True, seal="seals/S1", **where, **fields
+        )
+
+    none = seal_answer("C", seal_pb2.GetContainerSealStatusResponse(sealed=False))
+    assert none.status is SealStatus.NO_SEAL and none.transit is None
+    travelling = seal_answer(
+        "C", status(state=seal_pb2.SEAL_STATE_IN_TRANSIT, intact=True, reasons=["not arrived"])
+    )
+    assert travelling.status is SealStatus.SEALED
+    assert travelling.transit == SealedTransit(
+        "sites/cat-lai", "sites/moc-bai", SealStage.IN_TRANSIT, True
+    )
+    assert travelling.detail == "seals/S1, state IN_TRANSIT"  # the gate's site says the rest
+    stages = {
+        seal_pb2.SEAL_STATE_ATTACHED: SealStage.ATTACHED,
+        seal_pb2.SEAL_STATE_ARRIVED: SealStage.ARRIVED,
+        seal_pb2.SEAL_STATE_UNSPECIFIED: SealStage.OTHER,
+    }
+    for state, stage in stages.items():
+        answer = seal_answer("C", status(state=state, intact=True))
+        assert answer.transit is not None and answer.transit.stage is stage
+    opened = seal_answer(
+        "C", status(state=seal_pb2.SEAL_STATE_ARRIVED, intact=False, reasons=["lock opened"])
+    )
+    assert opened.transit is not None and not opened.transit.intact
+    assert opened.detail == "seals/S1, state ARRIVED; lock opened"
 
 
 def test_scan_answers() -> None:

@@ -1,8 +1,8 @@
 """Exit barrier decision: OPEN only when everything needed is known and clear; else HOLD.
 
 Inputs are the passage, what the scanner service answered for each container (open scan
-hold or not, or unavailable: error or timeout), what the seal service answered (no seal,
-intact and arrived, intact but not arrived, not intact, or unavailable), the watchlist, the
+hold or not, or unavailable: error or timeout), what the seal service answered (no seal; or the
+open attachment's origin, destination, stage and integrity; or unavailable), the watchlist, the
 declarant of each container, the declared goods weight and what the scale says about the
 vehicle's load (looked up by the transport layer).
 
@@ -12,8 +12,10 @@ HOLD reasons, all collected (not only the first):
 * plate, container or declarant watchlist hit with action HOLD -> WATCHLIST_*;
 * per container: not verified -> CONTAINER_NUMBER_UNVERIFIED (or _AUTO_CORRECTED), including
   a read no OCR correction makes valid (kept as read, without proposals); scanner: open hold
-  -> SCAN_HOLD_OPEN, unavailable or no answer -> SCAN_STATUS_UNKNOWN; seal: not intact ->
-  SEAL_NOT_INTACT, not arrived -> SEAL_NOT_ARRIVED, unavailable or no answer ->
+  -> SCAN_HOLD_OPEN, unavailable or no answer -> SCAN_STATUS_UNKNOWN; seal: the lane's site
+  on the container's sealed transit decides (see :mod:`services.camera.domain.sealed_exit`):
+  armed at the origin and arrived at the destination pass, else SEAL_NOT_ARMED or
+  SEAL_NOT_ARRIVED; not intact -> SEAL_NOT_INTACT; unavailable or no answer ->
   SEAL_STATUS_UNKNOWN. An auto-corrected number is still looked up, for the officer's sake;
 * no container read at all -> CONTAINER_NOT_READ, unless the truck is known to be empty.
 
@@ -24,10 +26,8 @@ only when no goods are declared on it and the scale shows the vehicle EMPTY agai
 way to tell (no stable reading, no tare, no scale on the lane) -> CONTAINER_NOT_READ: an
 officer looks, and a supervisor can override.
 
-The seal rule follows the design brief literally (open only if intact and arrived), so a
-sealed transit leaving its origin port, not yet arrived, holds too; origin-side exits need a
-rule of their own if they should open. The camera's own seal-presence observation is
-evidence on the passage and does not enter the decision.
+The camera's own seal-presence observation is evidence on the passage and does not enter the
+decision.
 """
 
 from __future__ import annotations
@@ -46,19 +46,15 @@ from services.camera.domain.clearance import (
     ScanAnswer,
     ScanStatus,
     SealAnswer,
-    SealStatus,
 )
 from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.passages import Direction, Passage
 from services.camera.domain.reads import ContainerRead, ContainerReadStatus
+from services.camera.domain.sealed_exit import seal_reasons
 from services.camera.domain.validation import require_aware
 from services.camera.domain.watchlists import WatchAction, WatchKind, Watchlist, WatchlistHit
 from services.camera.domain.weighing import Load, LoadCheck
 from services.platform import iso6346
-
-
-def _detail(text: str, detail: str) -> str:
-    return f"{text} ({detail})" if detail else text
 
 
 def _scan_reasons(number: str, answers: list[ScanAnswer]) -> list[Reason]:
@@ -67,28 +63,13 @@ def _scan_reasons(number: str, answers: list[ScanAnswer]) -> list[Reason]:
     reasons: list[Reason] = []
     for answer in answers:
         if answer.status is ScanStatus.OPEN_HOLD:
-            text = _detail("The container has an open scan hold", answer.detail)
-            reasons.append(Reason(ReasonCode.SCAN_HOLD_OPEN, number, text))
+            text = "The container has an open scan hold"
+            reasons.append(Reason.explained(ReasonCode.SCAN_HOLD_OPEN, number, text, answer.detail))
         elif answer.status is ScanStatus.UNAVAILABLE:
-            text = _detail("The scanner service could not say", answer.detail)
-            reasons.append(Reason(ReasonCode.SCAN_STATUS_UNKNOWN, number, text))
-    return reasons
-
-
-def _seal_reasons(number: str, answers: list[SealAnswer]) -> list[Reason]:
-    if not answers:
-        return [Reason(ReasonCode.SEAL_STATUS_UNKNOWN, number, "No answer from the seal service")]
-    reasons: list[Reason] = []
-    for answer in answers:
-        if answer.status is SealStatus.NOT_INTACT:
-            text = _detail("The seal is opened or tampered", answer.detail)
-            reasons.append(Reason(ReasonCode.SEAL_NOT_INTACT, number, text))
-        elif answer.status is SealStatus.INTACT_NOT_ARRIVED:
-            text = _detail("The sealed transit has not arrived", answer.detail)
-            reasons.append(Reason(ReasonCode.SEAL_NOT_ARRIVED, number, text))
-        elif answer.status is SealStatus.UNAVAILABLE:
-            text = _detail("The seal service could not say", answer.detail)
-            reasons.append(Reason(ReasonCode.SEAL_STATUS_UNKNOWN, number, text))
+            text = "The scanner service could not say"
+            reasons.append(
+                Reason.explained(ReasonCode.SCAN_STATUS_UNKNOWN, number, text, answer.detail)
+            )
     return reasons
 
 
@@ -183,7 +164,7 @@ def decide_exit(
         if read.number is None:
             continue
         reasons.extend(_scan_reasons(read.number, scans.get(read.number, [])))
-        reasons.extend(_seal_reasons(read.number, seals.get(read.number, [])))
+        reasons.extend(seal_reasons(read.number, passage.lane.site_id, seals.get(read.number, [])))
         tax_code = declared_by.get(read.number)
         if tax_code is not None:
             hits.extend(watchlist.match_declarant(tax_code))

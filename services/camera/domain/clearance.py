@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.camera.domain.alerts import Alert
+from services.camera.domain.errors import DomainValidationError
 from services.camera.domain.watchlists import WatchlistHit
 
 
@@ -31,6 +32,7 @@ class ReasonCode(enum.Enum):
     SCAN_HOLD_OPEN = "SCAN_HOLD_OPEN"
     SCAN_STATUS_UNKNOWN = "SCAN_STATUS_UNKNOWN"
     SEAL_NOT_INTACT = "SEAL_NOT_INTACT"
+    SEAL_NOT_ARMED = "SEAL_NOT_ARMED"
     SEAL_NOT_ARRIVED = "SEAL_NOT_ARRIVED"
     SEAL_STATUS_UNKNOWN = "SEAL_STATUS_UNKNOWN"
 
@@ -55,6 +57,11 @@ class Reason:
     subject: str
     text: str
 
+    @classmethod
+    def explained(cls, code: ReasonCode, subject: str, text: str, detail: str) -> Reason:
+        """A reason whose text ends with ``detail`` in parentheses, when there is one."""
+        return cls(code, subject, f"{text} ({detail})" if detail else text)
+
 
 class ScanStatus(enum.Enum):
     """The scanner service's answer about a container."""
@@ -68,10 +75,29 @@ class SealStatus(enum.Enum):
     """The seal service's answer about a container."""
 
     NO_SEAL = "NO_SEAL"
-    INTACT_ARRIVED = "INTACT_ARRIVED"
-    INTACT_NOT_ARRIVED = "INTACT_NOT_ARRIVED"
-    NOT_INTACT = "NOT_INTACT"
+    SEALED = "SEALED"
     UNAVAILABLE = "UNAVAILABLE"
+
+
+class SealStage(enum.Enum):
+    """Where a seal on a container is in its lifecycle, as far as an exit gate cares."""
+
+    ATTACHED = "ATTACHED"  # on the container, not armed: not supervised yet
+    IN_TRANSIT = "IN_TRANSIT"  # armed at the origin: supervised on the road
+    ARRIVED = "ARRIVED"  # the transit reached its destination
+    OTHER = "OTHER"  # any other state: clears no exit
+
+
+@dataclass(frozen=True, slots=True)
+class SealedTransit:
+    """The open attachment of a sealed container: the names of its origin and destination
+    sites (``sites/{site_id}``; empty when the seal service did not say), the seal's stage and
+    whether it is intact."""
+
+    origin: str
+    destination: str
+    stage: SealStage
+    intact: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +112,32 @@ class ScanAnswer:
 
 @dataclass(frozen=True, slots=True)
 class SealAnswer:
-    """What the seal service said about one container; ``detail`` explains."""
+    """What the seal service said about one container; ``detail`` explains; ``transit`` is
+    given exactly when the container is SEALED."""
 
     container_number: str
     status: SealStatus
     detail: str = ""
+    transit: SealedTransit | None = None
+
+    def __post_init__(self) -> None:
+        if (self.status is SealStatus.SEALED) != (self.transit is not None):
+            raise DomainValidationError("transit", "is given exactly when the status is SEALED")
+
+    @classmethod
+    def sealed(
+        cls,
+        container_number: str,
+        origin: str,
+        destination: str,
+        stage: SealStage,
+        intact: bool,
+        detail: str = "",
+    ) -> SealAnswer:
+        """The answer about a container sealed for a transit from ``origin`` to ``destination``
+        (site names)."""
+        transit = SealedTransit(origin, destination, stage, intact)
+        return cls(container_number, SealStatus.SEALED, detail, transit)
 
 
 @dataclass(frozen=True, slots=True)

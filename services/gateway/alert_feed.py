@@ -22,6 +22,7 @@ from customs.scanner.v1 import scanner_pb2, scanner_pb2_grpc
 from customs.seal.v1 import seal_pb2, seal_pb2_grpc
 from google.protobuf.json_format import MessageToDict
 
+from services.gateway.backends import forwarded
 from services.platform.auth import Principal
 from services.platform.errors import InvalidArgument
 
@@ -92,7 +93,7 @@ async def feed(
     """SSE bytes: alerts from every source the caller may watch, resumable from ``start``."""
     tokens = dict(start)
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=1024)
-    metadata = (("authorization", f"Bearer {principal.token}"),)
+    metadata = forwarded(principal)
 
     async def pump(source: Source) -> None:
         """Streams one source into the queue, reconnecting from its last token, until the

@@ -40,9 +40,8 @@ class Backends:
 
     def open(self) -> None:
         for name in SERVICES:
-            channel = clients.channel(
+            channel = clients.direct_channel(  # every call passes its deadline and metadata
                 self.addresses[name],
-                None,  # every call forwards its caller's own token
                 self.timeout,
                 max_message_bytes=_MAX_MESSAGE,
                 options=[("grpc.keepalive_time_ms", 30_000)],
@@ -60,5 +59,6 @@ class Backends:
 
 
 def forwarded(principal: Principal) -> tuple[tuple[str, str], ...]:
-    """Call metadata carrying the caller's own token: each service checks it again."""
-    return (("authorization", f"Bearer {principal.token}"),)
+    """Call metadata carrying the caller's own token (each service checks it again) and the
+    request's trace context."""
+    return clients.call_metadata(principal.token)

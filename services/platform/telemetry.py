@@ -21,6 +21,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 
 @dataclass(slots=True)
@@ -48,7 +49,14 @@ def setup(service: str, otlp_endpoint: str | None) -> Telemetry:
     resource = Resource.create(
         {"service.name": f"customs-{service}", "service.namespace": "customs"}
     )
-    tracer_provider = TracerProvider(resource=resource)
+    # Without an exporter nothing is recorded (ALWAYS_OFF): spans still get ids, so logs keep
+    # their trace ids and calls still carry the context on, at a fraction of the cost. With
+    # one, the SDK's default sampler applies (OTEL_TRACES_SAMPLER may change it).
+    tracer_provider = (
+        TracerProvider(resource=resource)
+        if otlp_endpoint
+        else TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    )
     readers: list[MetricReader] = []
     if otlp_endpoint:
         insecure = not otlp_endpoint.startswith("https://")

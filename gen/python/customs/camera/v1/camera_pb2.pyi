@@ -1116,7 +1116,9 @@ class HoldReason(_message.Message):
     """Stable code: PLATE_NOT_READ, CONTAINER_NOT_READ (no container read, and goods are declared
     or the scale does not show the truck empty), WATCHLIST_PLATE, WATCHLIST_CONTAINER,
     WATCHLIST_DECLARANT, CONTAINER_NUMBER_UNVERIFIED, CONTAINER_NUMBER_AUTO_CORRECTED,
-    SCAN_HOLD_OPEN, SCAN_STATUS_UNKNOWN, SEAL_NOT_INTACT, SEAL_NOT_ARRIVED, SEAL_STATUS_UNKNOWN.
+    SCAN_HOLD_OPEN, SCAN_STATUS_UNKNOWN, SEAL_NOT_INTACT, SEAL_NOT_ARMED (at the transit's
+    origin, attached but not armed), SEAL_NOT_ARRIVED (at its destination before arrival, or at
+    a site that is neither origin nor destination), SEAL_STATUS_UNKNOWN.
     """
     subject: _builtins.str
     """What it is about: a container number, a plate or the passage."""

@@ -59,15 +59,37 @@ class StaleState(Exception):
     """An attachment changed under this process (its version moved)."""
 
 
+#: Most sequence numbers a device keeps in memory as known stored (older ones are looked up).
+_KNOWN_MAX = 20_000
+
+
 @dataclass
 class Device:
-    """What this process holds about one seal while it ingests its pings."""
+    """What this process holds about one seal while it ingests its pings.
+
+    ``known`` holds every stored sequence number from ``known_from`` up (the set is complete
+    there), so that re-sent and late pings are told apart without asking the database; below
+    ``known_from`` (what was stored before this process loaded the seal) the unique index is
+    asked."""
 
     seal: str
     state: SealState
     attachment: dict[str, Any] | None  # the open attachment's document
     monitor: TripMonitor | None  # when supervised (IN_TRANSIT / ARRIVED)
     highest_seq: int
+    known: set[int] = field(default_factory=set)
+    known_from: int = 0
+
+    def __post_init__(self) -> None:
+        self.known_from = max(self.known_from, self.highest_seq + 1)
+
+    def stored(self, seqs: set[int]) -> None:
+        """``seqs`` are now durable; keeps the newest ``_KNOWN_MAX`` of what is known."""
+        self.known |= seqs
+        if len(self.known) > _KNOWN_MAX:
+            floor = sorted(self.known)[len(self.known) - _KNOWN_MAX // 2]
+            self.known = {s for s in self.known if s >= floor}
+            self.known_from = floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +300,9 @@ class Ingestor:
                     raise
                 log.warning("retrying a ping commit after %s", type(exc).__name__)
                 continue
+            for seal, seqs in plan.inserted.items():
+                if (held := self._devices.get(seal)) is not None:
+                    held.stored(seqs)
             if plan.alerts:
                 self._outbox.notify()
             for item, ack in acks:
@@ -292,12 +317,15 @@ class Ingestor:
         _, first = np.unique(seq, return_index=True)
         keep = np.zeros(total, dtype=np.bool_)
         keep[first] = True
-        if int(seq.min()) <= device.highest_seq:  # maybe re-sent: ask the idempotency index
-            old = seq[keep & (seq <= device.highest_seq)].tolist()
-            stored = await self._db[PINGS].distinct(
-                "seq", {"device": device.seal, "seq": {"$in": old}}
-            )
-            known = set(stored) | plan.inserted.get(device.seal, set())
+        if int(seq.min()) <= device.highest_seq:  # maybe re-sent, maybe late
+            known = device.known | plan.inserted.get(device.seal, set())
+            older = seq[keep & (seq < device.known_from)].tolist()
+            if older:  # stored before this process loaded the seal: ask the unique index
+                known |= set(
+                    await self._db[PINGS].distinct(
+                        "seq", {"device": device.seal, "seq": {"$in": older}}
+                    )
+                )
             keep &= ~np.isin(seq, np.fromiter(known, np.int64, len(known)))
         if not keep.all():
             batch = PingBatch({name: col[keep] for name, col in batch.columns.items()})

@@ -61,11 +61,20 @@ class Stores:
         stop_all(list(self.processes.values()))
 
 
+#: connections per client to the embedded SecantusDB (see start_mongo)
+_POOL = 4
+
+
 def start_mongo(data: Path, logs: Path, port: int | None = None) -> tuple[Process, str]:
     """SecantusDB on ``port`` (a free one when None) with its data under ``data``.
 
     ``--sync-on-commit`` makes every acknowledged commit durable: without it a kill -9 loses the
-    last acknowledged writes whatever the client asks for (docs/reliability.md, finding 1)."""
+    last acknowledged writes whatever the client asks for (docs/reliability.md, finding 1).
+
+    ``maxPoolSize=4``: SecantusDB runs one command at a time, so more connections only queue
+    work inside it, where a caller's deadline cannot withdraw it and where its own heartbeat
+    waits behind it; queued in the client's pool instead, a call whose deadline passes leaves
+    (docs/reliability.md, finding 8)."""
     port = port or free_port()
     data.mkdir(parents=True, exist_ok=True)
     process = Process(
@@ -78,7 +87,7 @@ def start_mongo(data: Path, logs: Path, port: int | None = None) -> tuple[Proces
         logs / "secantusdb.log",
     )
     wait_until(lambda: port_open(port), 60, "secantusdb", process)
-    return process, f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    return process, f"mongodb://127.0.0.1:{port}/?directConnection=true&maxPoolSize={_POOL}"
 
 
 def _s3_ready(endpoint: str) -> bool:

@@ -222,8 +222,7 @@ class PassageStore:
                     await self.empty_weighings.replace_one(
                         {"_id": empty["_id"]}, dict(empty), upsert=True, session=session
                     )
-            for alert in alerts:
-                await self._outbox.publish(session, alert)
+            await self._outbox.publish_all(session, alerts)
             return True
 
         done = await in_transaction(self._mongo, work)

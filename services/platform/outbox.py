@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pymongo import IndexModel, ReturnDocument
@@ -42,23 +42,37 @@ class Outbox:
     async def publish(self, session: AsyncClientSession, draft: AlertDraft) -> dict[str, Any]:
         """Adds ``draft`` inside the caller's transaction; returns the stored document.
         Call :meth:`notify` after the transaction commits."""
+        return (await self.publish_all(session, [draft]))[0]
+
+    async def publish_all(
+        self, session: AsyncClientSession, drafts: Sequence[AlertDraft]
+    ) -> list[dict[str, Any]]:
+        """Adds ``drafts`` in order inside the caller's transaction, with consecutive sequence
+        numbers, in two round trips whatever their number; returns the stored documents."""
+        if not drafts:
+            return []
         counter = await self._counters.find_one_and_update(
             {"_id": ALERTS},
-            {"$inc": {"seq": 1}},
+            {"$inc": {"seq": len(drafts)}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
             session=session,
         )
         assert counter is not None  # upsert with ReturnDocument.AFTER always returns it
-        doc = {
-            "_id": uuid.uuid4().hex,
-            "seq": int(counter["seq"]),
-            "source": self.source,
-            "create_time": utcnow(),
-            **draft.document(),
-        }
-        await self._alerts.insert_one(doc, session=session)
-        return doc
+        first = int(counter["seq"]) - len(drafts) + 1
+        now = utcnow()
+        docs = [
+            {
+                "_id": uuid.uuid4().hex,
+                "seq": first + i,
+                "source": self.source,
+                "create_time": now,
+                **draft.document(),
+            }
+            for i, draft in enumerate(drafts)
+        ]
+        await self._alerts.insert_many(docs, ordered=True, session=session)
+        return docs
 
     def notify(self) -> None:
         """Wakes the watchers of this process (others find new alerts by polling)."""

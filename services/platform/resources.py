@@ -47,8 +47,7 @@ class ResourceCollection:
 
         async def work(session: AsyncClientSession) -> None:
             await self.collection.insert_one(doc, session=session)
-            for alert in alerts:
-                await self._outbox.publish(session, alert)
+            await self._outbox.publish_all(session, alerts)
 
         try:
             await in_transaction(self._mongo, work)

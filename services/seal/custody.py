@@ -285,8 +285,7 @@ class Custody:
                     session=session,
                 )
                 await self._set_seal(session, seal_name, current, SealState.REMOVED, "")
-                for d in drafts:
-                    await self._outbox.publish(session, d)
+                await self._outbox.publish_all(session, drafts)
 
             await self._ingestor.transaction(work)
             if drafts:
@@ -353,8 +352,7 @@ class Custody:
                 await self._set_seal(
                     session, seal_name, current, SealState.IN_STOCK, "", {"fault": ""}
                 )
-                for d in drafts:
-                    await self._outbox.publish(session, d)
+                await self._outbox.publish_all(session, drafts)
 
             await self._ingestor.transaction(work)
             if drafts:

@@ -59,6 +59,10 @@ class StaleState(Exception):
     """An attachment changed under this process (its version moved)."""
 
 
+#: Most groups committed back to back (each prepared while the one before is written) before the
+#: committer lets a lifecycle change or the sweeper take the lock.
+_RUN = 8
+
 #: Most sequence numbers a device keeps in memory as known stored (older ones are looked up).
 _KNOWN_MAX = 20_000
 
@@ -107,6 +111,16 @@ class _Pending:
     seal: str
     batch: PingBatch
     future: asyncio.Future[Ack]
+
+
+@dataclass
+class _Prepared:
+    """A group whose rules have run: its planned writes and the acks due once they commit."""
+
+    group: list[_Pending] = field(default_factory=list)
+    plan: _Plan = field(default_factory=lambda: _Plan())
+    acks: list[tuple[_Pending, Ack]] = field(default_factory=list)
+    size: int = 0  # pings
 
 
 @dataclass
@@ -248,69 +262,179 @@ class Ingestor:
 
     async def _commit_loop(self) -> None:
         while True:
-            group = [await self._queue.get()]
-            size = len(group[0].batch)
-            while size < self._max and not self._queue.empty():
-                item = self._queue.get_nowait()
-                group.append(item)
-                size += len(item.batch)
+            group = self._take(await self._queue.get())
             async with self._lock:
-                try:
-                    started = time.perf_counter()
-                    await self._commit_group(group)
-                    self._account(size, time.perf_counter() - started)
-                except Exception as exc:  # reported to every waiting stream
-                    log.exception("ping commit failed")
-                    for item in group:
-                        if not item.future.done():
-                            item.future.set_exception(
-                                Unavailable(f"pings not stored, send again: {exc}")
-                            )
+                await self._commit_run(group)
 
-    def _account(self, pings: int, seconds: float) -> None:
+    def _take(self, first: _Pending) -> list[_Pending]:
+        """``first`` and what else is queued, up to the most pings of one transaction."""
+        group = [first]
+        size = len(first.batch)
+        while size < self._max and not self._queue.empty():
+            item = self._queue.get_nowait()
+            group.append(item)
+            size += len(item.batch)
+        return group
+
+    async def _commit_run(self, group: list[_Pending]) -> None:
+        """Commits ``group``, and while its transaction is written takes and prepares the uploads
+        that arrive meanwhile as the next group; so on, at most ``_RUN`` groups in one hold of
+        the lock. A failed write discards the group prepared behind it (its devices are dropped
+        with the failed ones) and both are committed again one after the other, alone."""
+        started = time.perf_counter()
+        current = _Prepared()
+        try:
+            for item in group:
+                await self._add(current, item, None)
+        except Exception as exc:
+            self._drop(current.plan)
+            self._fail(group, exc)
+            return
+        for turn in range(_RUN):
+            write = asyncio.ensure_future(self._write(current.plan))
+            upcoming = _Prepared()
+            failure: Exception | None = None  # of the preparation of ``upcoming``
+            try:
+                if turn + 1 < _RUN:
+                    failure = await self._take_while(write, upcoming, current.plan.inserted)
+                await write
+            except asyncio.CancelledError:  # stopping: the transaction is abandoned (aborted)
+                write.cancel()
+                raise
+            except Exception as exc:
+                self._drop(current.plan)
+                self._drop(upcoming.plan)
+                if isinstance(exc, StaleState | _Retryable):
+                    log.warning("retrying a ping commit after %s", type(exc).__name__)
+                    await self._commit_alone(current.group, attempts=1)
+                else:
+                    self._fail(current.group, exc)
+                if upcoming.group:
+                    await self._commit_alone(upcoming.group, attempts=2)
+                return
+            finally:
+                self._account(1, current.size, time.perf_counter() - started)
+                started = time.perf_counter()
+            self._settle(current)
+            if not upcoming.group:
+                return
+            if failure is not None:
+                self._drop(upcoming.plan)
+                await self._commit_alone(upcoming.group, attempts=2)
+                return
+            current = upcoming
+        if not self._queue.empty():
+            log.debug("ping commit run ended with uploads queued; lock released between runs")
+
+    async def _take_while(
+        self, write: asyncio.Future[None], upcoming: _Prepared, in_flight: dict[str, set[int]]
+    ) -> Exception | None:
+        """Takes the uploads queued or arriving while ``write`` runs (up to the most pings of one
+        transaction) into ``upcoming`` and prepares them; returns the first preparation error
+        (the rest are then only taken)."""
+        failure: Exception | None = None
+        while not write.done() and upcoming.size < self._max:
+            get = asyncio.ensure_future(self._queue.get())
+            either: set[asyncio.Future[Any]] = {write, get}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()  # an item the cancelled get was woken for stays queued
+                with contextlib.suppress(asyncio.CancelledError):
+                    await get
+            if get.cancelled():
+                break
+            item = get.result()
+            if failure is None:
+                try:
+                    await self._add(upcoming, item, in_flight)
+                    continue
+                except Exception as exc:
+                    failure = exc
+            upcoming.group.append(item)
+            upcoming.size += len(item.batch)
+        return failure
+
+    async def _commit_alone(self, group: list[_Pending], attempts: int) -> None:
+        """Prepares and writes ``group`` with nothing in flight, trying again once after a
+        stale cache or a transient failure when ``attempts`` is 2."""
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            prepared = _Prepared()
+            try:
+                for item in group:
+                    await self._add(prepared, item, None)
+                await self._write(prepared.plan)
+            except Exception as exc:
+                self._drop(prepared.plan)
+                if attempt == attempts or not isinstance(exc, StaleState | _Retryable):
+                    self._fail(group, exc)
+                    return
+                log.warning("retrying a ping commit after %s", type(exc).__name__)
+                continue
+            self._account(1, prepared.size, time.perf_counter() - started)
+            self._settle(prepared)
+            return
+
+    async def _add(
+        self, prepared: _Prepared, item: _Pending, in_flight: dict[str, set[int]] | None
+    ) -> None:
+        """Runs the rules over ``item`` into ``prepared``'s plan; ``in_flight`` holds the
+        sequence numbers of the transaction being written meanwhile (stored, if it commits).
+        The item belongs to ``prepared`` whatever the outcome; a device that is not there
+        answers its stream at once."""
+        prepared.group.append(item)
+        prepared.size += len(item.batch)
+        if item.future.done():
+            return
+        try:
+            device = await self._device(item.seal)
+        except NotFound as exc:
+            item.future.set_exception(exc)
+            return
+        prepared.plan.touched.add(device.seal)
+        seen = None if in_flight is None else in_flight.get(item.seal)
+        ack = await self._ingest(device, item.batch, prepared.plan, seen)
+        prepared.acks.append((item, ack))
+
+    def _settle(self, prepared: _Prepared) -> None:
+        """``prepared`` is durable: what it stored becomes known, its streams get their acks."""
+        for seal, seqs in prepared.plan.inserted.items():
+            if (held := self._devices.get(seal)) is not None:
+                held.stored(seqs)
+        if prepared.plan.alerts:
+            self._outbox.notify()
+        for item, ack in prepared.acks:
+            if not item.future.done():  # a stream that went away cancelled its future
+                item.future.set_result(ack)
+
+    def _drop(self, plan: _Plan) -> None:
+        """Forgets the cached state of the devices ``plan`` changed in memory."""
+        for seal in plan.touched:
+            self._devices.pop(seal, None)
+
+    @staticmethod
+    def _fail(group: list[_Pending], exc: BaseException) -> None:
+        """Tells every stream still waiting on ``group`` that its pings were not stored."""
+        log.error("ping commit failed", exc_info=exc)
+        for item in group:
+            if not item.future.done():
+                item.future.set_exception(Unavailable(f"pings not stored, send again: {exc}"))
+
+    def _account(self, groups: int, pings: int, seconds: float) -> None:
         stats = self.stats
-        stats["commits"] += 1
+        before = int(stats["commits"])
+        stats["commits"] += groups
         stats["pings"] += pings
         stats["seconds"] += seconds
-        if stats["commits"] % 10 == 0:
+        if before // 10 != int(stats["commits"]) // 10:
             log.debug("ping commits", extra=self._rounded_stats())
 
     def _rounded_stats(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in self.stats.items()}
 
-    async def _commit_group(self, group: list[_Pending]) -> None:
-        for attempt in (1, 2):
-            plan = _Plan()
-            acks: list[tuple[_Pending, Ack]] = []
-            try:
-                for item in group:
-                    if item.future.done():
-                        continue
-                    try:
-                        device = await self._device(item.seal)
-                    except NotFound as exc:
-                        item.future.set_exception(exc)
-                        continue
-                    acks.append((item, await self._ingest(device, item.batch, plan)))
-                await self._write(plan)
-            except Exception as exc:
-                for seal in plan.touched:
-                    self._devices.pop(seal, None)
-                if attempt == 2 or not isinstance(exc, StaleState | _Retryable):
-                    raise
-                log.warning("retrying a ping commit after %s", type(exc).__name__)
-                continue
-            for seal, seqs in plan.inserted.items():
-                if (held := self._devices.get(seal)) is not None:
-                    held.stored(seqs)
-            if plan.alerts:
-                self._outbox.notify()
-            for item, ack in acks:
-                if not item.future.done():  # a stream that went away cancelled its future
-                    item.future.set_result(ack)
-            return
-
-    async def _ingest(self, device: Device, batch: PingBatch, plan: _Plan) -> Ack:
+    async def _ingest(
+        self, device: Device, batch: PingBatch, plan: _Plan, in_flight: set[int] | None = None
+    ) -> Ack:
         plan.touched.add(device.seal)
         seq = batch.columns["seq"]
         total = int(seq.shape[0])
@@ -318,7 +442,7 @@ class Ingestor:
         keep = np.zeros(total, dtype=np.bool_)
         keep[first] = True
         if int(seq.min()) <= device.highest_seq:  # maybe re-sent, maybe late
-            known = device.known | plan.inserted.get(device.seal, set())
+            known = device.known | plan.inserted.get(device.seal, set()) | (in_flight or set())
             older = seq[keep & (seq < device.known_from)].tolist()
             if older:  # stored before this process loaded the seal: ask the unique index
                 known |= set(
@@ -357,9 +481,7 @@ class Ingestor:
         monitor = device.monitor
         assert attachment is not None and monitor is not None
         name = attachment["name"]
-        update = plan.attachment_updates.setdefault(
-            name, {"version": attachment["version"], "set": {}, "device": device}
-        )
+        update = plan.attachment_updates.setdefault(name, {"set": {}, "device": device})
         now = utcnow()
         for event in events:
             plan.alerts.append(draft(event, attachment))
@@ -391,9 +513,14 @@ class Ingestor:
     async def _write(self, plan: _Plan) -> None:
         if not plan.pings and not plan.attachment_updates and not plan.alerts:
             return
+        # the version the cache holds now: a plan prepared while the transaction before it was
+        # written sees that transaction's version once it has committed
+        versions = {
+            name: u["device"].attachment["version"] for name, u in plan.attachment_updates.items()
+        }
         updates = [
             UpdateOne(
-                {"name": name, "version": u["version"]},
+                {"name": name, "version": versions[name]},
                 {"$set": u["set"], "$inc": {"version": 1}},
             )
             for name, u in plan.attachment_updates.items()
@@ -410,8 +537,7 @@ class Ingestor:
                     raise StaleState()
             if plan.seal_updates:
                 await self._db[SEALS].bulk_write(plan.seal_updates, session=session)
-            for alert in plan.alerts:
-                await self._outbox.publish(session, alert)
+            await self._outbox.publish_all(session, plan.alerts)
 
         started = time.perf_counter()
         try:
@@ -423,10 +549,10 @@ class Ingestor:
         finally:
             self.stats["write_seconds"] += time.perf_counter() - started
             self.stats["attachment_updates"] += len(updates)
-        for u in plan.attachment_updates.values():
+        for name, u in plan.attachment_updates.items():
             cached: Device = u["device"]
             if cached.attachment is not None:
-                cached.attachment["version"] = u["version"] + 1
+                cached.attachment["version"] = versions[name] + 1
                 cached.attachment.update(u["set"])
 
     # ------------------------------------------------------------------ device cache

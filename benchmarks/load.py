@@ -16,7 +16,8 @@ seconds, all at once:
 It samples the resident memory of every process every 2 s, prints throughput and latency
 percentiles per kind, the refusals by status, memory at start / peak / end, and then probes
 saturation: --burst concurrent calls at the seal service (more than GRPC_MAX_CONCURRENT_RPCS,
-256) and how fast the excess is refused.
+256), how fast the excess is refused, what becomes of the admitted calls, and how soon after the
+burst a light call is answered again.
 
     .venv/bin/python benchmarks/load.py [--duration 300] [--seals 2000] [--json out.json]
 """
@@ -337,9 +338,20 @@ async def saturation(address: str, token: str, burst: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(burst)))
         wall = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        while True:  # served again? a light call until one is answered
+            try:
+                await stub.ListAttachments(
+                    seal_pb2.ListAttachmentsRequest(page_size=10), metadata=auth(token), timeout=10
+                )
+                break
+            except grpc.aio.AioRpcError:
+                await asyncio.sleep(0.5)
+        recovered = time.perf_counter() - t1
     return {
         "burst": burst,
         "wall_s": round(wall, 2),
+        "served_again_after_s": round(recovered, 2),
         "outcomes": {
             code: {
                 "count": len(ms),
@@ -430,6 +442,7 @@ def report(stats: Stats, seconds: float, memory: Memory, probe: dict[str, Any]) 
     )
     for code, row in probe["outcomes"].items():
         print(f"  {code:<20} {row['count']:>6}  p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms")
+    print(f"  a light call answered again {probe['served_again_after_s']} s after the burst")
     out["saturation"] = probe
     return out
 
@@ -448,6 +461,7 @@ def main() -> None:
     ap.add_argument("--dossier-rate", type=float, default=4.0, help="dossier reads per s")
     ap.add_argument("--burst", type=int, default=1500, help="concurrent calls of the probe")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--keep", action="store_true", help="keep the data folder (logs)")
     args = ap.parse_args()
     print(
         f"machine: {seal_rules.cpu_model()}, {os.cpu_count()} logical CPUs, "
@@ -483,7 +497,10 @@ def main() -> None:
     finally:
         suite.stop()
         stores.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"kept {root}")
 
 
 if __name__ == "__main__":

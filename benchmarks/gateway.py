@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -233,10 +234,15 @@ def dossiers(suite: Suite, gateway: str, per_client: int) -> None:
                     start = time.perf_counter()
                     response = http.get(f"/v1/containers/{number}", headers=headers)
                     mine.append(time.perf_counter() - start)
-                    if response.status_code != 200 or len(response.json()["missing"]) > len(
-                        missing
-                    ):
+                    if response.status_code != 200:
                         errors.append(f"{response.status_code} {response.text[:200]}")
+                    elif len(gaps := response.json()["missing"]) > len(missing):
+                        errors.append(
+                            "missing "
+                            + ", ".join(
+                                f"{m['service']} ({m['status']}: {m['detail']})" for m in gaps
+                            )
+                        )
             with lock:
                 times.extend(mine)
 
@@ -254,6 +260,8 @@ def dossiers(suite: Suite, gateway: str, per_client: int) -> None:
             f"  {'':<34} throughput {len(times) / elapsed:7.1f} dossiers/s, "
             f"{len(errors)} failed or incomplete"
         )
+        for reason, count in Counter(errors).most_common(3):
+            print(f"  {'':<34} {count} x {reason}")
 
 
 def main() -> int:

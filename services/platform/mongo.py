@@ -21,16 +21,28 @@ Document = dict[str, Any]
 Indexes = Mapping[str, Sequence[IndexModel]]
 
 
-def client(uri: str, app_name: str, timeout_seconds: float = 5.0) -> AsyncMongoClient[Document]:
-    """A client; connections open lazily. Times are timezone-aware UTC."""
-    timeout_ms = int(timeout_seconds * 1000)
+#: How long a connection attempt, and the monitor's heartbeat on its own connection, may take
+#: (PyMongo's default). A heartbeat answered later marks the server unknown and pauses the pool,
+#: failing every queued operation: a server slow under load must not count as a dead one (a dead
+#: one refuses the connection at once). docs/reliability.md, finding 8.
+_CONNECT_TIMEOUT_MS = 20_000
+
+
+def client(
+    uri: str, app_name: str, timeout_seconds: float = 5.0, max_pool_size: int | None = None
+) -> AsyncMongoClient[Document]:
+    """A client; connections open lazily; an operation waits at most ``timeout_seconds`` for a
+    server to be selectable; ``max_pool_size`` overrides the URI's. Times are timezone-aware
+    UTC."""
+    pool: dict[str, Any] = {} if max_pool_size is None else {"maxPoolSize": max_pool_size}
     return AsyncMongoClient(
         uri,
         appname=app_name,
         tz_aware=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
+        serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+        connectTimeoutMS=_CONNECT_TIMEOUT_MS,
         retryWrites=True,
+        **pool,
     )
 
 

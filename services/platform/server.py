@@ -74,26 +74,31 @@ class ServiceSpec:
     build: Callable[[Resources], Service]
 
 
-async def _watch_dependencies(res: Resources, names: Sequence[str]) -> None:
+async def _watch_dependencies(res: Resources, names: Sequence[str], app_name: str) -> None:
     """Reports NOT_SERVING while MongoDB or the object store does not answer, SERVING again
-    when both do."""
+    when both do. MongoDB is pinged over a client and connection of its own: a pool whose
+    connections are all busy with calls is load, not an outage."""
     serving = True
     status = health_pb2.HealthCheckResponse
-    while True:
-        await asyncio.sleep(_DEPENDENCY_CHECK_SECONDS)
-        try:
-            await asyncio.wait_for(res.mongo.admin.command("ping"), 3.0)
-            await asyncio.wait_for(res.objects.ping(), 3.0)
-            healthy = True
-        except Exception as exc:  # any failure of a dependency means not ready
-            healthy = False
-            if serving:
-                log.warning("dependency down: %s", exc)
-        if healthy != serving:
-            serving = healthy
-            for name in ("", *names):
-                await res.health.set(name, status.SERVING if healthy else status.NOT_SERVING)
-            log.info("health now %s", "SERVING" if healthy else "NOT_SERVING")
+    probe = mongo.client(res.config.mongodb_uri, f"{app_name}-health", max_pool_size=1)
+    try:
+        while True:
+            await asyncio.sleep(_DEPENDENCY_CHECK_SECONDS)
+            try:
+                await asyncio.wait_for(probe.admin.command("ping"), 3.0)
+                await asyncio.wait_for(res.objects.ping(), 3.0)
+                healthy = True
+            except Exception as exc:  # any failure of a dependency means not ready
+                healthy = False
+                if serving:
+                    log.warning("dependency down: %s", type(exc).__name__ + f" {exc}".rstrip())
+            if healthy != serving:
+                serving = healthy
+                for name in ("", *names):
+                    await res.health.set(name, status.SERVING if healthy else status.NOT_SERVING)
+                log.info("health now %s", "SERVING" if healthy else "NOT_SERVING")
+    finally:
+        await probe.close()
 
 
 def _health_only_server(health: HealthServicer, listen: str | None) -> grpc.aio.Server | None:
@@ -203,7 +208,7 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
             starting.result()  # a failed start-up raises here
-            watcher = asyncio.create_task(_watch_dependencies(res, names))
+            watcher = asyncio.create_task(_watch_dependencies(res, names, f"customs-{spec.name}"))
             await stopping
         else:
             starting.cancel()
@@ -213,6 +218,8 @@ async def serve(spec: ServiceSpec, ready: Callable[[str], Awaitable[None]] | Non
         log.info("shutting down", extra={"grace_seconds": config.shutdown_grace_seconds})
         if watcher is not None:
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await health.enter_graceful_shutdown()
         res.outbox.close()
         await server.stop(config.shutdown_grace_seconds)

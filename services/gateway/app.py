@@ -84,12 +84,15 @@ def _untraced(scope: Scope) -> bool:
 def _telemetry(tel: Telemetry | None) -> TelemetryConfig:
     """FastAPI's own OpenTelemetry: a server span per request (continuing the caller's
     ``traceparent``, current while the routes call the services) and HTTP metrics, with the
-    gateway's providers; per-operation spans and OTel logs off (logs are JSON lines already)."""
+    gateway's providers; per-operation spans and OTel logs off (logs are JSON lines already).
+    Without an exporter the HTTP metrics are off: nobody reads them, and recording them cost
+    about 0.13 ms of the 0.8 ms the gateway adds to a read (benchmarks/README.md)."""
     if tel is None:
         return {"tracing": False, "metrics": False, "logs": False}
     return {
         "tracer_provider": tel.tracer_provider,
         "meter_provider": tel.meter_provider,
+        "metrics": tel.exporting,
         "logs": False,
         "operation_spans": False,
         "exclude": _untraced,

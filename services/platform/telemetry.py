@@ -28,6 +28,8 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 class Telemetry:
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
+    #: whether anything leaves the process (an OTLP endpoint is configured)
+    exporting: bool = False
 
     def server_interceptor(self) -> Any:
         """Server spans for every RPC but health checks: probes every few seconds are noise,
@@ -76,4 +78,4 @@ def setup(service: str, otlp_endpoint: str | None) -> Telemetry:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
     PymongoInstrumentor().instrument(tracer_provider=tracer_provider)
-    return Telemetry(tracer_provider, meter_provider)
+    return Telemetry(tracer_provider, meter_provider, exporting=bool(otlp_endpoint))

@@ -142,6 +142,10 @@ def test_one_trace_runs_from_the_gateway_through_the_service_to_the_database(
         assert any("/v1/seals/" in k for k in names.get("customs-gateway", [])), ours
         assert ("customs-seal", "/customs.seal.v1.SealService/GetSeal") in ours, ours
         assert any("find" in k for k in names.get("customs-seal", [])), ours
+        # with an exporter the gateway's HTTP metrics go out too (without one they are off)
+        assert any(n.startswith("http.server.") for n in receiver.metric_names), (
+            receiver.metric_names
+        )
     finally:
         own.stop()
 

@@ -111,13 +111,7 @@ def channel(
             for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
         ),
     ]
-    credentials = tls.outgoing()
-    channel_options = _options(timeout, max_message_bytes, options)
-    if credentials is not None:
-        return grpc.aio.secure_channel(
-            target, credentials, interceptors=interceptors, options=channel_options
-        )
-    return grpc.aio.insecure_channel(target, interceptors=interceptors, options=channel_options)
+    return _open(target, timeout, max_message_bytes, options, interceptors)
 
 
 def direct_channel(
@@ -128,18 +122,20 @@ def direct_channel(
 ) -> grpc.aio.Channel:
     """A channel without interceptors (TLS and reconnection as :func:`channel`): every call on
     it must pass its own ``timeout`` and ``metadata=call_metadata(token)``."""
-    credentials = tls.outgoing()
-    channel_options = _options(timeout, max_message_bytes, options)
-    if credentials is not None:
-        return grpc.aio.secure_channel(target, credentials, options=channel_options)
-    return grpc.aio.insecure_channel(target, options=channel_options)
+    return _open(target, timeout, max_message_bytes, options, None)
 
 
-def _options(
-    timeout: float, max_message_bytes: int, options: Sequence[tuple[str, Any]]
-) -> list[tuple[str, Any]]:
+def _open(
+    target: str,
+    timeout: float,
+    max_message_bytes: int,
+    options: Sequence[tuple[str, Any]],
+    interceptors: Sequence[Any] | None,
+) -> grpc.aio.Channel:
+    """TLS when :func:`tls.outgoing` has credentials, plaintext otherwise; message limits and
+    the reconnection backoff of :func:`reconnect_backoff_ms`."""
     backoff = reconnect_backoff_ms(timeout)
-    return [
+    channel_options = [
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.max_receive_message_length", max_message_bytes),
         # not grpc.min_reconnect_backoff_ms: it is also the connect timeout, and a server that
@@ -148,3 +144,9 @@ def _options(
         ("grpc.max_reconnect_backoff_ms", backoff),
         *options,
     ]
+    credentials = tls.outgoing()
+    if credentials is not None:
+        return grpc.aio.secure_channel(
+            target, credentials, interceptors=interceptors, options=channel_options
+        )
+    return grpc.aio.insecure_channel(target, interceptors=interceptors, options=channel_options)

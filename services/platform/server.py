@@ -91,7 +91,7 @@ async def _watch_dependencies(res: Resources, names: Sequence[str], app_name: st
             except Exception as exc:  # any failure of a dependency means not ready
                 healthy = False
                 if serving:
-                    log.warning("dependency down: %s", type(exc).__name__ + f" {exc}".rstrip())
+                    log.warning("dependency down: %s %s", type(exc).__name__, exc)
             if healthy != serving:
                 serving = healthy
                 for name in ("", *names):

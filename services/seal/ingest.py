@@ -313,7 +313,7 @@ class Ingestor:
                     await self._commit_alone(upcoming.group, attempts=2)
                 return
             finally:
-                self._account(1, current.size, time.perf_counter() - started)
+                self._account(current.size, time.perf_counter() - started)
                 started = time.perf_counter()
             self._settle(current)
             if not upcoming.group:
@@ -323,8 +323,6 @@ class Ingestor:
                 await self._commit_alone(upcoming.group, attempts=2)
                 return
             current = upcoming
-        if not self._queue.empty():
-            log.debug("ping commit run ended with uploads queued; lock released between runs")
 
     async def _take_while(
         self, write: asyncio.Future[None], upcoming: _Prepared, in_flight: dict[str, set[int]]
@@ -344,14 +342,14 @@ class Ingestor:
             if get.cancelled():
                 break
             item = get.result()
-            if failure is None:
-                try:
-                    await self._add(upcoming, item, in_flight)
-                    continue
-                except Exception as exc:
-                    failure = exc
-            upcoming.group.append(item)
-            upcoming.size += len(item.batch)
+            if failure is not None:  # only taken: committed alone after the write
+                upcoming.group.append(item)
+                upcoming.size += len(item.batch)
+                continue
+            try:
+                await self._add(upcoming, item, in_flight)  # the item joins the group anyway
+            except Exception as exc:
+                failure = exc
         return failure
 
     async def _commit_alone(self, group: list[_Pending], attempts: int) -> None:
@@ -371,7 +369,7 @@ class Ingestor:
                     return
                 log.warning("retrying a ping commit after %s", type(exc).__name__)
                 continue
-            self._account(1, prepared.size, time.perf_counter() - started)
+            self._account(prepared.size, time.perf_counter() - started)
             self._settle(prepared)
             return
 
@@ -391,7 +389,6 @@ class Ingestor:
         except NotFound as exc:
             item.future.set_exception(exc)
             return
-        prepared.plan.touched.add(device.seal)
         seen = None if in_flight is None else in_flight.get(item.seal)
         ack = await self._ingest(device, item.batch, prepared.plan, seen)
         prepared.acks.append((item, ack))
@@ -420,13 +417,12 @@ class Ingestor:
             if not item.future.done():
                 item.future.set_exception(Unavailable(f"pings not stored, send again: {exc}"))
 
-    def _account(self, groups: int, pings: int, seconds: float) -> None:
+    def _account(self, pings: int, seconds: float) -> None:
         stats = self.stats
-        before = int(stats["commits"])
-        stats["commits"] += groups
+        stats["commits"] += 1
         stats["pings"] += pings
         stats["seconds"] += seconds
-        if before // 10 != int(stats["commits"]) // 10:
+        if stats["commits"] % 10 == 0:
             log.debug("ping commits", extra=self._rounded_stats())
 
     def _rounded_stats(self) -> dict[str, float]:
